@@ -1,0 +1,50 @@
+# FinSync: `make run` starts the product, `make test` runs the whole suite. Both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format bench worker beat web migrate seed install clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PY) pyproject.toml constraints.txt
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m finsync.devserver
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+worker: $(STAMP)
+	$(PY) -m celery -A finsync worker --loglevel INFO
+
+beat: $(STAMP)
+	$(PY) -m celery -A finsync beat --loglevel INFO
+
+web: $(STAMP)
+	$(PY) -m uvicorn finsync.asgi:application --host 127.0.0.1 --port $${PORT:-8000}
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate
+
+seed: $(STAMP)
+	$(PY) manage.py seed_demo
+
+clean:
+	rm -rf $(VENV) data staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,50 @@
+"""Roles and capabilities: the access matrix, in one place (docs/ACCESS.md shows it).
+
+Pages, API views, websocket consumers and services all ask `can(user, capability)`; nothing checks
+a role name directly.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    CONTROLLER = "controller", "Controller"
+    TREASURY_OPS = "treasury_ops", "Treasury operations"
+    INTEGRATION_ADMIN = "integration_admin", "Integration admin"
+    AUDITOR = "auditor", "Auditor (read-only)"
+    SYSTEM_ADMIN = "system_admin", "System admin"
+
+
+class Capability(models.TextChoices):
+    VIEW = "view", "View data and exceptions"
+    RESOLVE = "resolve", "Resolve, assign and ignore exceptions"
+    REPLAY = "replay", "Replay records"
+    APPROVE_MAPPINGS = "approve_mappings", "Propose and approve mappings"
+    APPROVE_BANK_DETAILS = "approve_bank_details", "Approve supplier bank-detail changes"
+    RELEASE_PAYMENTS = "release_payments", "Create and release payment batches"
+    CONFIGURE = "configure", "Configure connectors, SLAs and controls"
+    MANAGE_USERS = "manage_users", "Manage users and roles"
+    VIEW_AUDIT = "view_audit", "Browse and export the audit trail"
+
+
+C = Capability
+ACCESS_MATRIX: dict[str, frozenset[str]] = {
+    Role.CONTROLLER: frozenset({C.VIEW, C.RESOLVE, C.REPLAY, C.APPROVE_MAPPINGS, C.APPROVE_BANK_DETAILS,
+                                C.VIEW_AUDIT}),
+    Role.TREASURY_OPS: frozenset({C.VIEW, C.RESOLVE, C.REPLAY, C.RELEASE_PAYMENTS, C.APPROVE_BANK_DETAILS}),
+    Role.INTEGRATION_ADMIN: frozenset({C.VIEW, C.RESOLVE, C.REPLAY, C.APPROVE_MAPPINGS, C.CONFIGURE}),
+    Role.AUDITOR: frozenset({C.VIEW, C.VIEW_AUDIT}),
+    Role.SYSTEM_ADMIN: frozenset({C.VIEW, C.CONFIGURE, C.MANAGE_USERS, C.VIEW_AUDIT}),
+}
+
+# Django model permissions each role's group receives, so the admin obeys the same matrix.
+# "view" on every FinSync model for everybody; changes only where the role configures things.
+ADMIN_CHANGE_APPS: dict[str, tuple[str, ...]] = {
+    Role.CONTROLLER: (),
+    Role.TREASURY_OPS: (),
+    Role.INTEGRATION_ADMIN: ("django_celery_beat",),
+    Role.AUDITOR: (),
+    Role.SYSTEM_ADMIN: ("auth", "access", "masterdata", "ledger", "banking", "django_celery_beat"),
+}

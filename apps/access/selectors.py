@@ -1,0 +1,50 @@
+"""Reads that every other app uses to scope data to the user's legal entities and roles."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from apps.masterdata.models import LegalEntity
+
+from .roles import ACCESS_MATRIX, Role
+
+
+def user_roles(user) -> set[str]:
+    """The FinSync roles of a user (the names of their groups that are roles)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cached = getattr(user, "_finsync_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = {r for r in Role.values if r in names}
+        if user.is_superuser:
+            cached.add(Role.SYSTEM_ADMIN)
+        user._finsync_roles = cached
+    return cached
+
+
+def can(user, capability: str) -> bool:
+    return any(capability in ACCESS_MATRIX[role] for role in user_roles(user))
+
+
+def entity_ids(user) -> set[int]:
+    """Ids of the legal entities the user may see; system admins and superusers see all."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cached = getattr(user, "_finsync_entity_ids", None)
+    if cached is None:
+        if user.is_superuser:
+            cached = set(LegalEntity.objects.values_list("id", flat=True))
+        else:
+            cached = set(user.entity_memberships.values_list("legal_entity_id", flat=True))
+        user._finsync_entity_ids = cached
+    return cached
+
+
+def visible_entities(user) -> QuerySet[LegalEntity]:
+    return LegalEntity.objects.filter(id__in=entity_ids(user))
+
+
+def restrict(queryset: QuerySet, user, field: str = "legal_entity") -> QuerySet:
+    """Limit any queryset to the user's legal entities through `field` (a path to a LegalEntity)."""
+    return queryset.filter(**{f"{field}__in": entity_ids(user)})

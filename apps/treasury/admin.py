@@ -1,0 +1,47 @@
+from django.contrib import admin
+
+from apps.common.admin import ReadOnlyAdmin
+
+from .models import CashPosition, PaymentBatch, PaymentInstruction
+
+
+class PaymentInstructionInline(admin.TabularInline):
+    model = PaymentInstruction
+    extra = 0
+    fields = ("end_to_end_id", "creditor_name", "creditor_iban", "amount", "currency", "status")
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(PaymentBatch)
+class PaymentBatchAdmin(admin.ModelAdmin):
+    """Batches are created and released through FinSync's services (four eyes), so read-only here."""
+
+    list_display = ("reference", "legal_entity", "debtor_account", "requested_execution_date", "currency", "status",
+                    "created_by", "released_by")
+    list_filter = ("legal_entity", "status", "currency")
+    search_fields = ("reference",)
+    list_select_related = ("legal_entity", "debtor_account", "created_by", "released_by")
+    readonly_fields = ("status", "created_by", "released_by", "released_at", "sent_at")
+    inlines = [PaymentInstructionInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PaymentInstruction)
+class PaymentInstructionAdmin(ReadOnlyAdmin):
+    list_display = ("end_to_end_id", "legal_entity", "creditor_name", "amount", "currency", "requested_date",
+                    "status", "status_reason_code")
+    list_filter = ("legal_entity", "status", "currency")
+    search_fields = ("end_to_end_id", "instruction_id", "creditor_name", "creditor_iban")
+    date_hierarchy = "requested_date"
+    list_select_related = ("legal_entity",)
+
+
+@admin.register(CashPosition)
+class CashPositionAdmin(ReadOnlyAdmin):
+    list_display = ("bank_account", "legal_entity", "position_date", "kind", "amount", "currency", "as_of")
+    list_filter = ("legal_entity", "kind", "currency")
+    date_hierarchy = "position_date"
+    list_select_related = ("bank_account", "legal_entity")

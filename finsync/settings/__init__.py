@@ -1,0 +1,1 @@
+"""Settings: `base` reads the environment; `test` and `production` adjust it."""

@@ -1,0 +1,25 @@
+"""Top-level URLs: pages, admin, health, API v1 and its OpenAPI schema."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.common.views import healthz
+
+admin.site.site_header = "FinSync administration"
+admin.site.site_title = "FinSync admin"
+admin.site.index_title = "Configuration and canonical data"
+
+api_v1 = [
+    path("", include("apps.masterdata.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("apps.access.urls")),
+    path("api/v1/", include(api_v1)),
+    path("", include("apps.dashboard.urls")),
+]
