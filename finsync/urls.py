@@ -1,6 +1,7 @@
 """Top-level URLs: pages, admin, health, API v1 and its OpenAPI schema."""
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -13,7 +14,8 @@ admin.site.index_title = "Configuration and canonical data"
 api_v1 = [
     path("", include("apps.masterdata.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The Swagger page is a page for people: anonymous visitors go to the login form.
+    path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
 ]
 
 urlpatterns = [

@@ -3,7 +3,11 @@ from django.db.models.signals import post_migrate
 
 
 def _sync_roles(sender, **kwargs) -> None:
-    """Keep role groups in step with the access matrix after every migrate (documented in docs/signals.md)."""
+    """Keep role groups in step with the access matrix after every migrate (documented in docs/signals.md).
+
+    Runs after each app's post_migrate (not only ours), because an app's permissions exist only once
+    its own post_migrate has run; the sync is idempotent and cheap.
+    """
     from apps.access.services import roles_sync
 
     roles_sync()
@@ -15,4 +19,4 @@ class AccessConfig(AppConfig):
     verbose_name = "Access control"
 
     def ready(self) -> None:
-        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="finsync-roles-sync")
+        post_migrate.connect(_sync_roles, dispatch_uid="finsync-roles-sync")

@@ -17,9 +17,10 @@ QUANTITY = {"max_digits": 18, "decimal_places": 4}
 
 
 def normalize_invoice_number(number: str) -> str:
-    """Compare invoice numbers as a clerk would: case, spaces, dashes, slashes and leading zeros ignored."""
+    """Compare invoice numbers as a clerk would: case, spaces, punctuation and leading zeros of each
+    number ignored ("INV-00123" and "inv 123" are the same invoice)."""
     compact = re.sub(r"[^0-9A-Za-z]", "", number).upper()
-    return compact.lstrip("0") or "0"
+    return re.sub(r"(?<![0-9])0+(?=[0-9])", "", compact) or "0"
 
 
 class PurchaseOrder(TimeStampedModel):

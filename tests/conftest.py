@@ -1,0 +1,106 @@
+"""Fixtures shared by every test: personas in legal entities, API clients, the browser."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.test import Client
+
+from apps.access.roles import Role
+from apps.access.services import user_create
+from apps.masterdata.models import LegalEntity
+
+from . import browser as browser_support
+
+PASSWORD = "s3cret-Pa55word"
+
+
+@pytest.fixture
+def entity_de(db) -> LegalEntity:
+    return LegalEntity.objects.create(code="DE01", name="Nordwind GmbH", country="DE", functional_currency="EUR",
+                                      time_zone="Europe/Berlin")
+
+
+@pytest.fixture
+def entity_us(db) -> LegalEntity:
+    return LegalEntity.objects.create(code="US01", name="Nordwind Inc.", country="US", functional_currency="USD",
+                                      time_zone="America/New_York")
+
+
+def _persona(username: str, role: str, entities):
+    return user_create(username=username, password=PASSWORD, roles=[role], entities=entities)
+
+
+@pytest.fixture
+def controller(entity_de):
+    """A controller of the German entity only."""
+    return _persona("clara", Role.CONTROLLER, [entity_de])
+
+
+@pytest.fixture
+def treasury_operator(entity_de):
+    return _persona("theo", Role.TREASURY_OPS, [entity_de])
+
+
+@pytest.fixture
+def auditor(entity_de, entity_us):
+    return _persona("aiden", Role.AUDITOR, [entity_de, entity_us])
+
+
+@pytest.fixture
+def outsider(entity_us):
+    """A controller of the US entity: must never see German data."""
+    return _persona("uma", Role.CONTROLLER, [entity_us])
+
+
+@pytest.fixture
+def client_for():
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - dev dependency missing
+        if os.environ.get("FINSYNC_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"playwright is not installed: {exc}")
+        pytest.skip(f"playwright is not installed: {exc}")
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    instance = browser_support.launch(playwright_instance)
+    yield instance
+    instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login(live_server):
+    """Log a page in through the real login form."""
+
+    def do_login(page, username: str, password: str = PASSWORD):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+
+    return do_login

@@ -1,0 +1,54 @@
+"""The home page shows figures for the user's legal entities only."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from apps.demo.services import demo_seed
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_shows_only_the_users_entities(client):
+    demo_seed()
+    client.force_login(get_user_model().objects.get(username="controller_us"))
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    codes = [s.entity.code for s in response.context["summaries"]]
+    assert codes == ["US01"]
+    assert b"Nordwind Inc." in response.content
+    assert b"Nordwind Handels GmbH" not in response.content
+
+
+def test_home_figures_come_from_the_canonical_data(client):
+    from apps.procurement.models import SupplierInvoice
+
+    demo_seed()
+    client.force_login(get_user_model().objects.get(username="controller"))
+    summaries = {s.entity.code: s for s in client.get("/").context["summaries"]}
+
+    assert set(summaries) == {"DE01", "GB01", "NL01"}
+    de = summaries["DE01"]
+    expected_open = SupplierInvoice.objects.filter(
+        legal_entity__code="DE01", status__in=["received", "matched", "approved", "posted", "disputed"]).count()
+    assert de.open_invoices == expected_open
+    assert de.cash and all(ccy in {"EUR", "USD"} for ccy, _ in de.cash)
+    assert de.open_period
+
+
+def test_home_for_a_user_without_entities_explains_what_to_do(client, db):
+    user = get_user_model().objects.create_user("lonely", password="x")
+    client.force_login(user)
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert b"You are not a member of any legal entity" in response.content
+
+
+def test_home_query_count_does_not_grow_with_data(client, django_assert_max_num_queries):
+    demo_seed()
+    client.force_login(get_user_model().objects.get(username="treasury"))
+    with django_assert_max_num_queries(16):
+        client.get("/")

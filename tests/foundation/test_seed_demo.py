@@ -1,0 +1,54 @@
+"""Demo data: rich enough for every page, and idempotent."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import Count
+
+from apps.access.roles import Role
+from apps.demo.services import demo_seed
+from apps.ledger.models import AccountingPeriod
+from apps.masterdata.models import LegalEntity, Supplier
+from apps.procurement.models import GoodsReceipt, PurchaseOrder, SupplierInvoice
+from apps.treasury.models import PaymentInstruction
+
+pytestmark = pytest.mark.django_db
+
+
+def _row_counts() -> dict[str, int]:
+    from django.apps import apps
+
+    return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.app_label not in {"sessions"}}
+
+
+def test_seed_demo_twice_creates_nothing_new():
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    first = _row_counts()
+    out2 = StringIO()
+    call_command("seed_demo", stdout=out2)
+
+    assert "demo data created" in out.getvalue()
+    assert out2.getvalue().strip() == "demo data already present: nothing created"
+    assert _row_counts() == first
+    assert demo_seed() == {}
+
+
+def test_seed_demo_gives_every_page_real_data():
+    demo_seed()
+    entities = LegalEntity.objects.all()
+    assert entities.count() >= 3
+    assert len({e.country for e in entities}) >= 3
+    assert len({e.functional_currency for e in entities}) >= 3
+    assert PurchaseOrder.objects.count() >= 200
+    assert GoodsReceipt.objects.count() >= 100
+    assert SupplierInvoice.objects.count() >= 100
+    assert PaymentInstruction.objects.count() >= 50
+    assert AccountingPeriod.objects.filter(status="closed").exists()
+    # near-duplicate suppliers share a tax id on purpose
+    assert Supplier.objects.values("tax_id_normalized").annotate(n=Count("id")).filter(n__gt=1).exists()
+    users = get_user_model().objects.all()
+    roles_present = {g for u in users for g in u.groups.values_list("name", flat=True)}
+    assert roles_present == set(Role.values)
