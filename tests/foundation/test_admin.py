@@ -19,25 +19,25 @@ def admin_client_seeded(client):
     return client
 
 
-@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
-def test_admin_pages_render(admin_client_seeded, model):
-    opts = model._meta
-    changelist = admin_client_seeded.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
-    assert changelist.status_code == 200, opts.label
-
-    searched = admin_client_seeded.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"), {"q": "a"})
-    assert searched.status_code == 200
-
-    model_admin = admin.site._registry[model]
-    if model_admin.has_add_permission(_request_for(admin_client_seeded)):
-        add = admin_client_seeded.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
-        assert add.status_code == 200
-
-    obj = model._default_manager.first()
-    if obj is not None:
-        change = admin_client_seeded.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
-        assert change.status_code == 200
-        assert str(obj)[:20].split("&")[0] in change.content.decode() or opts.model_name in change.content.decode()
+def test_every_admin_list_add_and_change_page_renders(admin_client_seeded):
+    """One seeded database for all pages (seeding per model would dominate the suite's time)."""
+    failures = []
+    request = _request_for(admin_client_seeded)
+    for model in MODELS:
+        opts = model._meta
+        base = f"admin:{opts.app_label}_{opts.model_name}"
+        urls = [reverse(f"{base}_changelist"), reverse(f"{base}_changelist") + "?q=a"]
+        if admin.site._registry[model].has_add_permission(request):
+            urls.append(reverse(f"{base}_add"))
+        obj = model._default_manager.first()
+        if obj is not None:
+            urls.append(reverse(f"{base}_change", args=[obj.pk]))
+        for url in urls:
+            status = admin_client_seeded.get(url).status_code
+            if status != 200:
+                failures.append((url, status))
+    assert failures == []
+    assert len(MODELS) >= 25
 
 
 def _request_for(client):

@@ -32,6 +32,7 @@ def _tamper(sql: str, params: list) -> None:
     """Change a row behind the application's back, as an attacker with database access would."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # flush deferred FK checks before ALTER TABLE
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_auditevent_append_only")
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":

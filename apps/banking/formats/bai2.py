@@ -38,8 +38,27 @@ RECORD_CODES = frozenset({"01", "02", "03", "16", "49", "88", "98", "99"})
 _RECORD_START = re.compile(r"^(\d{2}),")
 _NEXT_RECORD_ON_LINE = re.compile(r"(?<=/)\s+(?=\d{2},)")
 _MINOR_UNITS = {
-    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX",
-                     "VND", "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(
+        (
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ),
+        0,
+    ),
     **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
 }
 _AVAILABLE_CODES = ("045", "060", "040")

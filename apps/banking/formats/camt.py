@@ -97,9 +97,7 @@ def _read_group_header(element: etree._Element, progress: _Progress) -> None:
     # camt.052.001.01 names its message element "BkToCstmrAcctRptV01".
     kind = next((k for prefix, k in MESSAGE_KINDS.items() if message_name.startswith(prefix)), None)
     if kind is None:
-        raise FormatError(
-            f"not a camt.052, camt.053 or camt.054 message (the message element is <{message_name}>)"
-        )
+        raise FormatError(f"not a camt.052, camt.053 or camt.054 message (the message element is <{message_name}>)")
     found = _VERSION.search(namespace(element))
     progress.kind = kind
     progress.version = found[0] if found else None
@@ -220,12 +218,8 @@ def parse_entry(element: etree._Element, *, position: int = 1) -> ParsedEntry:
         end_to_end_id=_provided(text(refs, "EndToEndId")),
         instruction_id=_provided(text(refs, "InstrId")),
         uetr=text(refs, "UETR"),
-        counterparty_name=text(
-            parties, f"{party_role}/Pty/Nm", f"{party_role}/Nm", f"{party_role}/Agt/FinInstnId/Nm"
-        ),
-        counterparty_account=text(
-            parties, f"{party_role}Acct/Id/IBAN", f"{party_role}Acct/Id/Othr/Id"
-        ),
+        counterparty_name=text(parties, f"{party_role}/Pty/Nm", f"{party_role}/Nm", f"{party_role}/Agt/FinInstnId/Nm"),
+        counterparty_account=text(parties, f"{party_role}Acct/Id/IBAN", f"{party_role}Acct/Id/Othr/Id"),
         counterparty_bic=text(
             find(single, "RltdAgts"), f"{agent_role}/FinInstnId/BICFI", f"{agent_role}/FinInstnId/BIC"
         )

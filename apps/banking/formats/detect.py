@@ -26,9 +26,7 @@ _ROOTS = {
 }
 _ROOT_ELEMENT = re.compile(r"<(?:\w+:)?(" + "|".join(_ROOTS) + r")[\s/>V]")
 _SWIFT_TAG = re.compile(r"^\s*(\{1:|:(20|25|28C?|60[FM]|61|62[FM]|64|65|86|90[CD]|NS|34F|13D?):)", re.MULTILINE)
-_UNRECOGNISED = (
-    "not a recognised bank statement format (expected camt.052, camt.053, camt.054, MT940, MT942 or BAI2)"
-)
+_UNRECOGNISED = "not a recognised bank statement format (expected camt.052, camt.053, camt.054, MT940, MT942 or BAI2)"
 _READERS = {
     "camt.052": parse_camt,
     "camt.053": parse_camt,

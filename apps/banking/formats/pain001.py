@@ -115,8 +115,10 @@ class Pain001File:
 
         This is what the stated CtrlSum adds up: a plain sum of the numbers, whatever their currency.
         """
-        return sum((t.amount if t.amount is not None else t.equivalent_amount or Decimal(0)
-                    for t in self.transactions), Decimal(0))
+        return sum(
+            (t.amount if t.amount is not None else t.equivalent_amount or Decimal(0) for t in self.transactions),
+            Decimal(0),
+        )
 
 
 def build_pain001(payment: PaymentFileInput, *, version: str = PAIN001_V03) -> bytes:
@@ -268,7 +270,7 @@ def parse_pain001(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Pain
         stated_number_of_transactions=_count(text(header, "NbOfTxs"), "the file"),
         stated_control_sum=_optional_amount(text(header, "CtrlSum"), "the file control sum"),
         payment_infos=tuple(_payment_info(info) for info in children(initiation, "PmtInf")),
-        version=uri[marker:marker + 15] if marker >= 0 else None,
+        version=uri[marker : marker + 15] if marker >= 0 else None,
     )
 
 
@@ -306,9 +308,7 @@ def _transaction(element: etree._Element, info_id: str | None) -> Pain001Transac
         creditor_name=text(element, "Cdtr/Nm", "Cdtr/Pty/Nm"),
         creditor_account=text(element, "CdtrAcct/Id/IBAN", "CdtrAcct/Id/Othr/Id"),
         creditor_bic=text(element, "CdtrAgt/FinInstnId/BICFI", "CdtrAgt/FinInstnId/BIC"),
-        remittance_info=" ".join(
-            t for t in (e.text.strip() for e in findall(element, "RmtInf/Ustrd") if e.text) if t
-        )
+        remittance_info=" ".join(t for t in (e.text.strip() for e in findall(element, "RmtInf/Ustrd") if e.text) if t)
         or None,
     )
 

@@ -130,7 +130,7 @@ def parse_pain002(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Paym
 
 def _version(uri: str) -> str | None:
     marker = uri.find("pain.002.")
-    return uri[marker:marker + 15] if marker >= 0 else None
+    return uri[marker : marker + 15] if marker >= 0 else None
 
 
 def _payment_info(element: etree._Element) -> PaymentInfoStatus:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -99,9 +99,7 @@ def parse_swift(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed
     _refuse_repeated_account(text)
     kind = "mt942" if is_mt942(text) else "mt940"
     warnings: list[str] = []
-    statements = [
-        _statement(raw, position, warnings) for position, raw in enumerate(_library_parse(text), start=1)
-    ]
+    statements = [_statement(raw, position, warnings) for position, raw in enumerate(_library_parse(text), start=1)]
     if not statements:
         raise FormatError("no MT940/MT942 statement could be read from the file")
     created = next((s.created_at for s in statements if s.created_at), None)
@@ -276,9 +274,9 @@ def _date(value: Any) -> date | None:
 
 
 def _aware(value: Any) -> datetime | None:
+    """The :13D: date-time as a plain aware datetime (UTC when the file gives no offset)."""
     if not isinstance(value, datetime):
         return None
-    plain = datetime(
-        value.year, value.month, value.day, value.hour, value.minute, value.second, tzinfo=value.tzinfo or UTC
-    )
-    return plain if plain.utcoffset() is not None else plain.replace(tzinfo=UTC)
+    offset = value.utcoffset()
+    zone = UTC if offset is None else timezone(offset)
+    return datetime(value.year, value.month, value.day, value.hour, value.minute, value.second, tzinfo=zone)

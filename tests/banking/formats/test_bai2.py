@@ -93,7 +93,8 @@ def test_value_dated_detail_and_summary_continuations():
 
 @pytest.mark.samples
 def test_newline_delimited_continuations_keep_text():
-    entry = parse_bai2(require_samples() / "bai2/moov-sample4-continuations-newline-delimited.txt").statements[1].entries[0]
+    parsed = parse_bai2(require_samples() / "bai2/moov-sample4-continuations-newline-delimited.txt")
+    entry = parsed.statements[1].entries[0]
 
     assert entry.credit_debit == "DBIT"
     assert entry.amount == Decimal("600.00")
@@ -130,8 +131,10 @@ def test_wrapped_physical_line_is_joined_to_its_record():
         ("", "must begin with a 01 file header"),
         ("03,1,,010,1/\n", "must begin with a 01 file header"),
         ("01,A,B,240101,0800,1,,,2/\n77,x/\n", "record type '77'"),
-        ("01,A,B,240101,0800,1,,,2/\n02,B,A,1,240101,0800,,2/\n03,1,,999,5,,/\n49,5,2/\n98,5,1,4/\n99,5,1,6/",
-         "could not be read"),
+        (
+            "01,A,B,240101,0800,1,,,2/\n02,B,A,1,240101,0800,,2/\n03,1,,999,5,,/\n49,5,2/\n98,5,1,4/\n99,5,1,6/",
+            "could not be read",
+        ),
     ],
 )
 def test_unreadable_bai2_is_a_format_error(text, reason):

@@ -169,7 +169,8 @@ def test_entry_fields_from_transaction_details():
         <RltdPties><Dbtr><Nm>Payer Ltd</Nm></Dbtr><DbtrAcct><Id><Othr><Id>12345</Id></Othr></Id></DbtrAcct>
         <Cdtr><Nm>Us</Nm></Cdtr></RltdPties>
         <RltdAgts><DbtrAgt><FinInstnId><BIC>DEUTDEFF</BIC></FinInstnId></DbtrAgt></RltdAgts>
-        <RmtInf><Ustrd>Invoice 1</Ustrd><Ustrd>and 2</Ustrd><Strd><CdtrRefInf><Ref>RF18539007547034</Ref></CdtrRefInf></Strd></RmtInf>
+        <RmtInf><Ustrd>Invoice 1</Ustrd><Ustrd>and 2</Ustrd>
+          <Strd><CdtrRefInf><Ref>RF18539007547034</Ref></CdtrRefInf></Strd></RmtInf>
       </TxDtls></NtryDtls><AddtlNtryInf>Gutschrift</AddtlNtryInf></Ntry>""")
 
     parsed = parse_camt(xml)
@@ -213,8 +214,10 @@ def test_batch_entry_has_no_single_counterparty_but_keeps_all_remittance():
         ('<Ntry><Amt Ccy="EUR">abc</Amt><CdtDbtInd>CRDT</CdtDbtInd></Ntry>', "not a number"),
         ('<Ntry><Amt Ccy="EUR">-1</Amt><CdtDbtInd>CRDT</CdtDbtInd></Ntry>', "negative"),
         ('<Ntry><Amt Ccy="EUR">1</Amt><CdtDbtInd>XXX</CdtDbtInd></Ntry>', "neither credit nor debit"),
-        ('<Ntry><Amt Ccy="EUR">1</Amt><CdtDbtInd>CRDT</CdtDbtInd><ValDt><Dt>2024-02-30</Dt></ValDt></Ntry>',
-         "not a valid date"),
+        (
+            '<Ntry><Amt Ccy="EUR">1</Amt><CdtDbtInd>CRDT</CdtDbtInd><ValDt><Dt>2024-02-30</Dt></ValDt></Ntry>',
+            "not a valid date",
+        ),
         ("<Bal><Amt>1</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>", "balance without a type code"),
     ],
 )

@@ -19,17 +19,26 @@ from tests.samples import SAMPLES_DIR
 
 PARSERS = [parse_statement_file, parse_camt, parse_swift, parse_bai2, parse_pain001, parse_pain002]
 FOLDERS = ("camt052", "camt053", "camt054", "mt940", "bai2", "pain001", "pain002")
-SAMPLES = sorted(p for f in FOLDERS if (SAMPLES_DIR / f).is_dir() for p in (SAMPLES_DIR / f).iterdir())
-FUZZ = settings(max_examples=int(os.environ.get("FINSYNC_FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SAMPLES = sorted(
+    path for folder in FOLDERS if (SAMPLES_DIR / folder).is_dir() for path in (SAMPLES_DIR / folder).iterdir()
+)
+FUZZ = settings(
+    max_examples=int(os.environ.get("FINSYNC_FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def _only_format_errors(parser, data: bytes) -> None:
     try:
         parser(data)
     except FormatError as error:
-        assert error.reason
-        # parse_statement_file turns unexpected exceptions into this; a fuzzer must never find one.
-        assert "unexpected error" not in error.reason
+        reason = error.reason
+    else:
+        return
+    assert reason
+    # parse_statement_file turns unexpected exceptions into this; a fuzzer must never find one.
+    assert "unexpected error" not in reason
 
 
 @st.composite
@@ -61,11 +70,13 @@ def test_random_bytes(parser, data):
 
 @pytest.mark.parametrize("parser", PARSERS, ids=lambda p: p.__name__)
 @FUZZ
-@given(data=st.one_of(
-    st.text(alphabet=":0123456789CDFMNRS,/\r\n-{}", max_size=400).map(str.encode),
-    st.text(max_size=400).map(lambda t: ("01," + t).encode()),
-    st.text(max_size=400).map(lambda t: (":20:X\n:25:Y\n" + t).encode()),
-))
+@given(
+    data=st.one_of(
+        st.text(alphabet=":0123456789CDFMNRS,/\r\n-{}", max_size=400).map(str.encode),
+        st.text(max_size=400).map(lambda t: ("01," + t).encode()),
+        st.text(max_size=400).map(lambda t: (":20:X\n:25:Y\n" + t).encode()),
+    )
+)
 def test_format_shaped_text(parser, data):
     _only_format_errors(parser, data)
 
@@ -81,8 +92,9 @@ def test_mutated_samples(parser, data):
 @FUZZ
 @given(data=st.binary(max_size=3000))
 def test_detect_format_answers_a_format_or_a_format_error(data):
+    known = {"camt.052", "camt.053", "camt.054", "mt940", "mt942", "bai2", "pain.001", "pain.002"}
     try:
-        assert detect_format(data) in {"camt.052", "camt.053", "camt.054", "mt940", "mt942", "bai2", "pain.001",
-                                       "pain.002"}
+        kind = detect_format(data)
     except FormatError as error:
-        assert "not a recognised" in error.reason
+        kind = error.reason
+    assert kind in known or kind.startswith("not a recognised")

@@ -76,8 +76,15 @@ def _payment(**changes) -> PaymentFileInput:
         debtor_bic="COBADEFFXXX",
         requested_execution_date=date(2024, 5, 2),
         transactions=[
-            CreditTransferInput("E2E-1", Decimal("1234.56"), "Supplier SARL", "FR1420041010050500013M02606",
-                                instruction_id="INSTR-1", creditor_bic="PSSTFRPPLIL", remittance_text="Invoice 4711"),
+            CreditTransferInput(
+                "E2E-1",
+                Decimal("1234.56"),
+                "Supplier SARL",
+                "FR1420041010050500013M02606",
+                instruction_id="INSTR-1",
+                creditor_bic="PSSTFRPPLIL",
+                remittance_text="Invoice 4711",
+            ),
             CreditTransferInput("E2E-2", Decimal("0.01"), "Other BV", "NL91ABNA0417164300"),
         ],
     )
@@ -115,8 +122,9 @@ def test_round_trip_build_validate_parse(version):
 
 @settings(max_examples=40, deadline=None)
 @given(
-    amounts=st.lists(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999999999.99"), places=2),
-                     min_size=1, max_size=8),
+    amounts=st.lists(
+        st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999999999.99"), places=2), min_size=1, max_size=8
+    ),
     version=st.sampled_from(VERSIONS),
 )
 def test_control_sum_is_the_sum_of_amounts(amounts, version):

@@ -82,7 +82,8 @@ def test_derive_status(statuses, overall):
 
 
 def test_reason_text_joins_additional_information():
-    status = PaymentStatus("E2E", None, "RJCT", (StatusReason("AM04", None, "line 1 line 2"), StatusReason(None, "X1", None)))
+    reasons = (StatusReason("AM04", None, "line 1 line 2"), StatusReason(None, "X1", None))
+    status = PaymentStatus("E2E", None, "RJCT", reasons)
 
     assert (status.reason_code, status.reason_text) == ("AM04", "line 1 line 2")
 

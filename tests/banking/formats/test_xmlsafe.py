@@ -49,15 +49,24 @@ def _attacks(secret_file) -> dict[str, bytes]:
         "utf-16 doctype": (
             f'<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE Document [<!ENTITY xxe SYSTEM "{uri}">]>'
             + CAMT_BODY.format(payload="&xxe;")
-        ).encode("utf-16").decode("latin-1"),
+        )
+        .encode("utf-16")
+        .decode("latin-1"),
     }
 
 
 @pytest.mark.parametrize("reader", READERS, ids=lambda r: r.__name__)
 @pytest.mark.parametrize(
     "attack",
-    ["xxe", "parameter entity", "billion laughs", "external dtd", "network dtd", "doctype behind a long comment",
-     "utf-16 doctype"],
+    [
+        "xxe",
+        "parameter entity",
+        "billion laughs",
+        "external dtd",
+        "network dtd",
+        "doctype behind a long comment",
+        "utf-16 doctype",
+    ],
 )
 def test_declarations_are_refused_and_nothing_is_read(secret_file, reader, attack):
     document = _attacks(secret_file)[attack].encode("latin-1" if attack == "utf-16 doctype" else "utf-8")
