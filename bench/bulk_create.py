@@ -27,7 +27,8 @@ def main() -> None:
     today = date(2026, 11, 26)
 
     def orm_rows(prefix: str):
-        return [PaymentInstruction(legal_entity=entity, end_to_end_id=f"{prefix}{i:09d}", idempotency_key=f"{prefix}k{i}",
+        return [PaymentInstruction(legal_entity=entity, end_to_end_id=f"{prefix}{i:09d}",
+                                   idempotency_key=f"{prefix}k{i}",
                                    amount=Decimal(i % 10_000 + 1) / 100, currency="EUR", creditor_name=f"Creditor {i}",
                                    creditor_iban="DE89370400440532013000", remittance_info=f"Invoice {i}",
                                    requested_date=today) for i in range(ROWS)]

@@ -312,7 +312,8 @@ def _seed_cash(tally, rng, accounts, today) -> None:
         rows = []
         for days_ago in range(30, 0, -1):
             day = today - timedelta(days=days_ago)
-            balance = quantize(max(Decimal(25_000), balance + Decimal(rng.randint(-150_000, 160_000))), account.currency)
+            move = Decimal(rng.randint(-150_000, 160_000))
+            balance = quantize(max(Decimal(25_000), balance + move), account.currency)
             rows.append(CashPosition(legal_entity=account.legal_entity, bank_account=account, currency=account.currency,
                                      kind=CashPositionKind.BOOKED, position_date=day, amount=balance,
                                      as_of=timezone.make_aware(datetime.combine(day, time(23, 59)))))
