@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.common",
     "apps.access",
     "apps.audit",
+    "apps.connectors",
     # domain
     "apps.masterdata",
     "apps.ledger",

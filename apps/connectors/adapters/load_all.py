@@ -1,0 +1,1 @@
+"""Import every built-in adapter module so that each registers itself."""

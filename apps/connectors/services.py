@@ -1,0 +1,77 @@
+"""Writes for connectors: create/configure, set secrets (encrypted), circuit breaker and health."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.audit.services import audit_record
+
+from .choices import AuthState, CircuitState
+from .crypto import decrypt_json, encrypt_json
+from .models import Connector, ConnectorToken
+
+CIRCUIT_FAILURE_THRESHOLD = 5
+CIRCUIT_COOL_DOWN = timedelta(seconds=30)
+
+
+def connector_set_credentials(*, connector: Connector, credentials: dict, actor=None) -> None:
+    """Store new credentials encrypted; the audit trail records that they changed, never their value."""
+    with transaction.atomic():
+        connector.credentials_encrypted = encrypt_json(credentials)
+        connector.auth_state = AuthState.OK
+        connector.save(update_fields=["credentials_encrypted", "auth_state", "updated_at"])
+        ConnectorToken.objects.filter(connector=connector).delete()  # a new secret means a new token
+        audit_record(action="connector.credentials_changed", actor=actor, obj=connector,
+                     after={"fields": sorted(credentials)})
+
+
+def connector_set_webhook_secret(*, connector: Connector, secret: str, actor=None) -> None:
+    with transaction.atomic():
+        connector.webhook_secret_encrypted = encrypt_json({"secret": secret})
+        connector.save(update_fields=["webhook_secret_encrypted", "updated_at"])
+        audit_record(action="connector.webhook_secret_changed", actor=actor, obj=connector)
+
+
+def connector_credentials(connector: Connector) -> dict:
+    return decrypt_json(connector.credentials_encrypted)
+
+
+def connector_webhook_secret(connector: Connector) -> str:
+    return decrypt_json(connector.webhook_secret_encrypted).get("secret", "")
+
+
+def connector_record_success(*, connector: Connector) -> None:
+    Connector.objects.filter(pk=connector.pk).update(
+        consecutive_failures=0, circuit_state=CircuitState.CLOSED, circuit_opened_at=None,
+        last_success_at=timezone.now())
+
+
+def connector_record_failure(*, connector: Connector, error: str) -> None:
+    """Count a technical failure; open the circuit after CIRCUIT_FAILURE_THRESHOLD in a row."""
+    now = timezone.now()
+    Connector.objects.filter(pk=connector.pk).update(
+        consecutive_failures=F("consecutive_failures") + 1, last_error_at=now, last_error=error[:2000])
+    Connector.objects.filter(pk=connector.pk, consecutive_failures__gte=CIRCUIT_FAILURE_THRESHOLD).exclude(
+        circuit_state=CircuitState.OPEN).update(circuit_state=CircuitState.OPEN, circuit_opened_at=now)
+
+
+def connector_circuit_allows(connector: Connector, now=None) -> bool:
+    """Closed: yes. Open: no, until the cool-down passed, then one probe (half-open) is let through."""
+    now = now or timezone.now()
+    if connector.circuit_state == CircuitState.CLOSED:
+        return True
+    if connector.circuit_state == CircuitState.OPEN and connector.circuit_opened_at and \
+            now - connector.circuit_opened_at >= CIRCUIT_COOL_DOWN:
+        # Only one caller wins the move to half-open: the conditional update is the lock.
+        return Connector.objects.filter(pk=connector.pk, circuit_state=CircuitState.OPEN).update(
+            circuit_state=CircuitState.HALF_OPEN) == 1
+    return False
+
+
+def connector_mark_reauthorise(*, connector: Connector, error: str) -> None:
+    Connector.objects.filter(pk=connector.pk).update(auth_state=AuthState.REAUTHORISE, last_error_at=timezone.now(),
+                                                     last_error=error[:2000])
