@@ -19,6 +19,8 @@ DATA_DIR = embedded.DATA_DIR
 
 DEBUG = env_bool("DEBUG", default=False)
 DEMO_MODE = env_bool("FINSYNC_DEMO", default=True)
+# The sandbox systems (apps/sandbox) served under /sandbox/: stand-ins for ERP, Coupa, treasury and bank.
+FINSYNC_SANDBOX = env_bool("FINSYNC_SANDBOX", default=DEMO_MODE)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -47,6 +49,9 @@ INSTALLED_APPS = [
     "apps.access",
     "apps.audit",
     "apps.connectors",
+    "apps.sync",
+    "apps.exceptions",
+    "apps.mappings",
     # domain
     "apps.masterdata",
     "apps.ledger",
@@ -142,6 +147,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "finsync-heartbeat": {"task": "apps.common.tasks.heartbeat", "schedule": 15.0},
+    "sync-sweep": {"task": "sync.sweep", "schedule": float(env_int("FINSYNC_SWEEP_SECONDS", 5))},
 }
 
 # --- Auth -----------------------------------------------------------------------------------------
@@ -190,6 +196,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.common.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "FinSync API",

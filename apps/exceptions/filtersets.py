@@ -1,0 +1,54 @@
+"""Filters for exceptions, shared by the workbench pages and the API: every dimension, SLA state, age."""
+
+from datetime import timedelta
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from .choices import OPEN_STATUSES, Severity, Status, kind_choices
+from .models import ExceptionCase
+
+SLA_STATES = [("on_time", "On time"), ("due_soon", "Due soon"), ("breached", "Breached")]
+DUE_SOON = timedelta(hours=4)
+
+
+class ExceptionFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search references")
+    legal_entity_id = django_filters.NumberFilter()
+    bank_account_id = django_filters.NumberFilter()
+    supplier_id = django_filters.NumberFilter()
+    payment_batch_id = django_filters.NumberFilter()
+    period_id = django_filters.NumberFilter()
+    source_system_id = django_filters.NumberFilter()
+    sync_record_id = django_filters.NumberFilter()
+    owner_id = django_filters.NumberFilter()
+    resolved_by_id = django_filters.NumberFilter()
+    record_type = django_filters.CharFilter()
+    kind = django_filters.MultipleChoiceFilter(choices=kind_choices())
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    fingerprint = django_filters.CharFilter()
+    correlation_id = django_filters.CharFilter()
+    sla = django_filters.ChoiceFilter(choices=SLA_STATES, method="sla_state", label="SLA state")
+    older_than_hours = django_filters.NumberFilter(method="older_than", label="Older than (hours)")
+
+    class Meta:
+        model = ExceptionCase
+        fields = ["kind", "severity", "status", "record_type"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(reference__icontains=value) | Q(title__icontains=value)
+                               | Q(correlation_id=value))
+
+    def sla_state(self, queryset, name, value):
+        now = timezone.now()
+        open_q = Q(status__in=OPEN_STATUSES)
+        if value == "breached":
+            return queryset.filter(open_q, sla_due_at__lt=now)
+        if value == "due_soon":
+            return queryset.filter(open_q, sla_due_at__gte=now, sla_due_at__lt=now + DUE_SOON)
+        return queryset.filter(open_q, sla_due_at__gte=now + DUE_SOON)
+
+    def older_than(self, queryset, name, value):
+        return queryset.filter(first_seen__lt=timezone.now() - timedelta(hours=float(value)))

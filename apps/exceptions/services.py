@@ -1,0 +1,180 @@
+"""Raising and acting on business exceptions. Every action is audited in the same transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.audit.services import audit_record
+from apps.common.errors import DomainError
+
+from .choices import KINDS, OPEN_STATUSES, TRANSITIONS, ResolutionCode, Severity, Status
+from .models import ExceptionCase
+
+SLA_BY_SEVERITY = {
+    Severity.CRITICAL: timedelta(hours=4),
+    Severity.HIGH: timedelta(hours=24),
+    Severity.MEDIUM: timedelta(hours=72),
+    Severity.LOW: timedelta(days=7),
+}
+_VOLATILE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha256("|".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
+
+
+def fingerprint_for(*, kind: str, source_system_id, record_type: str, cause: str) -> str:
+    """Identical failures share a fingerprint: same kind, system, record type and cause, whatever the
+    numbers in the message (amounts, ids, dates)."""
+    return _digest(kind, source_system_id, record_type, _VOLATILE.sub("#", cause.strip().lower()))
+
+
+def exception_raise(
+    *,
+    kind: str,
+    message: str,
+    title: str = "",
+    subject: str = "",
+    cause: str = "",
+    severity: str | None = None,
+    details: dict | None = None,
+    reference: str = "",
+    correlation_id: str = "",
+    legal_entity=None,
+    bank_account=None,
+    supplier=None,
+    payment_batch=None,
+    period=None,
+    source_system=None,
+    record_type: str = "",
+    sync_record=None,
+) -> ExceptionCase:
+    """Open a case, or count one more occurrence of the same open case (same kind and subject).
+
+    `subject` names what the problem is about (default: the sync record, else the reference); `cause`
+    is what makes two failures "the same problem" for grouping (default: the message).
+    """
+    info = KINDS.get(kind)
+    if info is None:
+        raise DomainError(f"unknown exception kind {kind!r}", code="unknown_kind")
+    now = timezone.now()
+    subject = subject or (f"record:{sync_record.pk}" if sync_record is not None else f"ref:{reference}")
+    dedup_key = _digest(kind, subject)
+    severity = severity or info.severity
+    with transaction.atomic():
+        bumped = ExceptionCase.objects.filter(dedup_key=dedup_key, status__in=OPEN_STATUSES).update(
+            occurrence_count=F("occurrence_count") + 1, last_seen=now, message=message, details=details or {})
+        if bumped:
+            return ExceptionCase.objects.get(dedup_key=dedup_key, status__in=OPEN_STATUSES)
+        case = ExceptionCase(
+            kind=kind, severity=severity, title=(title or info.label)[:200], message=message,
+            details=details or {}, reference=reference[:200], correlation_id=correlation_id,
+            legal_entity=legal_entity, bank_account=bank_account, supplier=supplier, payment_batch=payment_batch,
+            period=period, source_system=source_system, record_type=record_type, sync_record=sync_record,
+            fingerprint=fingerprint_for(kind=kind, source_system_id=getattr(source_system, "pk", None),
+                                        record_type=record_type, cause=cause or message),
+            dedup_key=dedup_key, first_seen=now, last_seen=now, sla_due_at=now + SLA_BY_SEVERITY[severity])
+        try:
+            with transaction.atomic():
+                case.save(force_insert=True)
+        except IntegrityError:
+            # Another process opened the same case between our update and insert: count on it.
+            ExceptionCase.objects.filter(dedup_key=dedup_key, status__in=OPEN_STATUSES).update(
+                occurrence_count=F("occurrence_count") + 1, last_seen=now)
+            return ExceptionCase.objects.get(dedup_key=dedup_key, status__in=OPEN_STATUSES)
+        audit_record(action="exception.raised", actor_label="finsync", obj=case, legal_entity=legal_entity,
+                     after={"kind": kind, "severity": severity, "message": message}, correlation_id=correlation_id)
+    return case
+
+
+def _transition(case: ExceptionCase, new_status: str) -> None:
+    if new_status not in TRANSITIONS[case.status]:
+        raise DomainError(f"An exception that is {case.get_status_display().lower()} cannot become "
+                          f"{Status(new_status).label.lower()}.", code="invalid_transition")
+
+
+def _snapshot(case: ExceptionCase) -> dict:
+    return {"status": case.status, "owner": case.owner_id, "resolution_code": case.resolution_code}
+
+
+@transaction.atomic
+def exception_resolve(*, case: ExceptionCase, reason_code: str, note: str, actor, ip_address=None) -> ExceptionCase:
+    if reason_code not in ResolutionCode.values:
+        raise DomainError(f"{reason_code!r} is not a resolution reason", code="invalid_reason")
+    if reason_code == ResolutionCode.OTHER and not note.strip():
+        raise DomainError("Say what was done when the reason is 'Other'.", code="note_required")
+    case = ExceptionCase.objects.select_for_update().get(pk=case.pk)
+    _transition(case, Status.RESOLVED)
+    before = _snapshot(case)
+    case.status, case.resolved_at, case.resolved_by = Status.RESOLVED, timezone.now(), actor
+    case.resolution_code, case.resolution_note = reason_code, note
+    case.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_code", "resolution_note",
+                             "updated_at"])
+    audit_record(action="exception.resolved", actor=actor, obj=case, legal_entity=case.legal_entity,
+                 before=before, after=_snapshot(case), reason=note, ip_address=ip_address,
+                 correlation_id=case.correlation_id)
+    return case
+
+
+@transaction.atomic
+def exception_ignore(*, case: ExceptionCase, justification: str, actor, ip_address=None) -> ExceptionCase:
+    if len(justification.strip()) < 10:
+        raise DomainError("Ignoring an exception needs a justification (at least 10 characters).",
+                          code="justification_required")
+    case = ExceptionCase.objects.select_for_update().get(pk=case.pk)
+    _transition(case, Status.IGNORED)
+    before = _snapshot(case)
+    case.status, case.resolved_at, case.resolved_by = Status.IGNORED, timezone.now(), actor
+    case.resolution_code, case.resolution_note = ResolutionCode.ACCEPTED_RISK, justification
+    case.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_code", "resolution_note",
+                             "updated_at"])
+    audit_record(action="exception.ignored", actor=actor, obj=case, legal_entity=case.legal_entity,
+                 before=before, after=_snapshot(case), reason=justification, ip_address=ip_address)
+    return case
+
+
+@transaction.atomic
+def exception_assign(*, case: ExceptionCase, owner, actor, ip_address=None) -> ExceptionCase:
+    case = ExceptionCase.objects.select_for_update().get(pk=case.pk)
+    _transition(case, Status.ASSIGNED)
+    before = _snapshot(case)
+    case.owner, case.status = owner, Status.ASSIGNED
+    case.save(update_fields=["owner", "status", "updated_at"])
+    audit_record(action="exception.assigned", actor=actor, obj=case, legal_entity=case.legal_entity,
+                 before=before, after=_snapshot(case), ip_address=ip_address)
+    return case
+
+
+def exception_claim(*, case: ExceptionCase, actor, ip_address=None) -> ExceptionCase:
+    """Take an unowned open case. No check-then-act: the conditional update decides who wins."""
+    with transaction.atomic():
+        won = ExceptionCase.objects.filter(pk=case.pk, owner__isnull=True, status=Status.OPEN).update(
+            owner=actor, status=Status.ASSIGNED, updated_at=timezone.now())
+        if not won:
+            raise DomainError("Someone else already owns this exception, or it is no longer open.",
+                              code="already_claimed")
+        case.refresh_from_db()
+        audit_record(action="exception.claimed", actor=actor, obj=case, legal_entity=case.legal_entity,
+                     after=_snapshot(case), ip_address=ip_address)
+    return case
+
+
+def exceptions_auto_resolve_for_record(*, record, note: str = "a later attempt succeeded") -> int:
+    """Close every open case of a record once it has been delivered (called inside the delivery transaction)."""
+    cases = list(ExceptionCase.objects.select_for_update().filter(sync_record=record, status__in=OPEN_STATUSES))
+    now = timezone.now()
+    for case in cases:
+        before = _snapshot(case)
+        case.status, case.resolved_at, case.resolution_code = Status.RESOLVED, now, ResolutionCode.AUTO_RESOLVED
+        case.resolution_note = note
+        case.save(update_fields=["status", "resolved_at", "resolution_code", "resolution_note", "updated_at"])
+        audit_record(action="exception.auto_resolved", actor_label="finsync", obj=case,
+                     legal_entity=case.legal_entity, before=before, after=_snapshot(case),
+                     correlation_id=case.correlation_id)
+    return len(cases)

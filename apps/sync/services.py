@@ -1,0 +1,380 @@
+"""The pipeline: receive → (on commit) enqueue → map → validate → deliver, with retries, a circuit
+breaker per connector, dead letters, business exceptions and replay.
+
+At-least-once delivery of tasks plus idempotent effects (unique idempotency keys here, idempotency keys
+passed to every target) gives exactly-once effects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.connectors.adapters import get_adapter
+from apps.connectors.adapters.base import InboundRecord, OutboundRequest
+from apps.connectors.errors import AuthorisationError, RejectedByTarget, TechnicalError, UnsupportedOperation
+from apps.connectors.models import Connector
+from apps.connectors.services import (
+    connector_circuit_allows,
+    connector_mark_reauthorise,
+    connector_record_failure,
+    connector_record_success,
+)
+from apps.exceptions.services import exception_raise, exceptions_auto_resolve_for_record
+from apps.mappings import schemas
+from apps.mappings.services import mapping_apply, mapping_version_in_effect
+from apps.masterdata.models import LegalEntity
+
+from . import backoff
+from .choices import ACTIVE_STATUSES, AttemptOutcome, Direction, RecordStatus
+from .flows import FLOWS, UNROUTED, flow_for, target_connector
+from .models import SyncAttempt, SyncRecord, new_correlation_id
+
+logger = logging.getLogger("finsync.sync")
+LEASE = timedelta(minutes=5)
+CHUNK = 200
+WORKER_ID = f"{socket.gethostname()}:{__import__('os').getpid()}"
+
+
+def content_hash(payload) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
+
+
+# --- Receive -----------------------------------------------------------------------------------------------
+
+@dataclass
+class ReceiveResult:
+    created: list[SyncRecord] = field(default_factory=list)
+    duplicates: list[SyncRecord] = field(default_factory=list)
+    conflicts: list[tuple[InboundRecord, SyncRecord]] = field(default_factory=list)
+
+
+def _key(connector: Connector, item: InboundRecord, digest: str, explicit: str | None) -> str:
+    if explicit:
+        return f"{connector.code}:{explicit}"[:200]
+    return f"{connector.code}:{item.object_type}:{item.external_id}:{item.version or digest[:16]}"[:200]
+
+
+def records_receive(*, connector: Connector, items: list[InboundRecord], keys: list[str | None] | None = None,
+                    correlation_ids: list[str | None] | None = None) -> ReceiveResult:
+    """Store inbound records in one transaction and enqueue them once it commits.
+
+    A record whose idempotency key is already stored is a duplicate (same content) or a conflict
+    (same key, different content); neither stores anything new.
+    """
+    keys = keys or [None] * len(items)
+    correlation_ids = correlation_ids or [None] * len(items)
+    result = ReceiveResult()
+    rows: dict[str, tuple[InboundRecord, SyncRecord]] = {}
+    for item, explicit, corr in zip(items, keys, correlation_ids, strict=True):
+        digest = content_hash(item.payload)
+        key = _key(connector, item, digest, explicit)
+        if key in rows:  # the same key twice in one batch: the first wins, the second is a duplicate
+            first = rows[key][1]
+            (result.duplicates if first.content_hash == digest else result.conflicts).append(first)
+            continue
+        rows[key] = (item, SyncRecord(
+            direction=Direction.INBOUND, connector=connector, flow=flow_for(connector, item.object_type),
+            object_type=item.object_type, external_id=item.external_id, payload=item.payload, content_hash=digest,
+            idempotency_key=key, correlation_id=corr or new_correlation_id(),
+            legal_entity=connector.default_legal_entity))
+    with transaction.atomic():
+        existing = {r.idempotency_key: r for r in SyncRecord.objects.filter(idempotency_key__in=list(rows))}
+        fresh = [rec for key, (_, rec) in rows.items() if key not in existing]
+        for key, (item, rec) in rows.items():
+            if key in existing:
+                old = existing[key]
+                if old.content_hash == rec.content_hash:
+                    result.duplicates.append(old)
+                else:
+                    result.conflicts.append((item, old))
+        try:
+            with transaction.atomic():
+                SyncRecord.objects.bulk_create(fresh)
+            result.created.extend(fresh)
+        except IntegrityError:
+            # A concurrent receiver stored some of the same keys between our read and our insert:
+            # fall back to one-by-one so that each row is either ours or a duplicate.
+            for rec in fresh:
+                try:
+                    with transaction.atomic():
+                        rec.save(force_insert=True)
+                    result.created.append(rec)
+                except IntegrityError:
+                    old = SyncRecord.objects.get(idempotency_key=rec.idempotency_key)
+                    if old.content_hash == rec.content_hash:
+                        result.duplicates.append(old)
+                    else:
+                        result.conflicts.append((rows[rec.idempotency_key][0], old))
+        created_ids = [r.pk for r in result.created]
+        if created_ids:
+            transaction.on_commit(lambda: enqueue(created_ids))
+    return result
+
+
+def enqueue(record_ids: list[int]) -> None:
+    """Send records to the workers in chunks (one task per record would cap throughput at Celery's rate).
+    If the broker is unreachable the records stay stored; the sweeper sends them later."""
+    from .tasks import process_records
+
+    for start in range(0, len(record_ids), CHUNK):
+        chunk = record_ids[start:start + CHUNK]
+        try:
+            process_records.delay(chunk)
+        except Exception:  # noqa: BLE001 - broker down: the sweeper will pick the records up
+            logger.warning("could not enqueue %d records; the sweeper will retry", len(chunk), exc_info=True)
+
+
+# --- Process -----------------------------------------------------------------------------------------------
+
+def _claim(record_id: int, now, *, force: bool = False) -> bool:
+    """Take a record for processing. The conditional update is the lock: 0 rows means someone else
+    has it, or it is not due, or it is finished. `force` (a replay) ignores the retry time."""
+    waiting = Q(status__in=[RecordStatus.RECEIVED, RecordStatus.RETRY_WAIT])
+    due = waiting if force else waiting & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    stale = Q(status=RecordStatus.PROCESSING, lease_expires_at__lt=now)
+    return SyncRecord.objects.filter(Q(pk=record_id) & (due | stale)).update(
+        status=RecordStatus.PROCESSING, lease_expires_at=now + LEASE, attempt_count=F("attempt_count") + 1,
+        updated_at=now) == 1
+
+
+def records_process(record_ids: list[int]) -> dict[str, int]:
+    """Process a chunk of records; returns outcomes by name. Safe to run twice for the same ids."""
+    outcomes: dict[str, int] = {}
+    for record_id in record_ids:
+        outcome = record_process(record_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def _technical_failures(record: SyncRecord) -> int:
+    """Technical failures since the last replay (a replay gives the record a fresh retry budget)."""
+    last_replay = record.attempts.filter(replay=True).order_by("-number").values_list("number", flat=True).first()
+    return record.attempts.filter(outcome=AttemptOutcome.TECHNICAL_ERROR, number__gte=last_replay or 0).count()
+
+
+def _finish(record: SyncRecord, attempt: SyncAttempt, *, outcome: str, status: str, started: float, error: str = "",
+            next_attempt_at=None, **fields) -> str:
+    now = timezone.now()
+    attempt.finished_at, attempt.outcome, attempt.error = now, outcome, error[:4000]
+    attempt.latency_ms = int((time.monotonic() - started) * 1000)
+    attempt.save()
+    SyncRecord.objects.filter(pk=record.pk).update(status=status, next_attempt_at=next_attempt_at,
+                                                   lease_expires_at=None, last_error=error[:4000], updated_at=now,
+                                                   **fields)
+    logger.info("record %s %s", record.pk, outcome,
+                extra={"correlation_id": record.correlation_id, "flow": record.flow, "outcome": outcome})
+    return outcome
+
+
+def _business_exception(record, attempt, started, *, kind: str, message: str, dimensions: dict | None = None,
+                        details: dict | None = None) -> str:
+    dims = dict(dimensions or {})
+    dims.setdefault("legal_entity", record.legal_entity)
+    with transaction.atomic():
+        exception_raise(kind=kind, message=message, sync_record=record, record_type=record.object_type,
+                        source_system=record.connector.system, reference=record.external_id,
+                        correlation_id=record.correlation_id, details=details or {}, **dims)
+        return _finish(record, attempt, outcome=AttemptOutcome.BUSINESS_ERROR, status=RecordStatus.EXCEPTION,
+                       started=started, error=message)
+
+
+def _map(record: SyncRecord, version_choice: str | None) -> tuple[dict | None, object, list[dict]]:
+    """Map the payload with the approved version in effect (or, on replay, the version first used)."""
+    version = None
+    if version_choice == "original":
+        first = record.attempts.exclude(mapping_version=None).order_by("number").first()
+        version = first.mapping_version if first else None
+    version = version or mapping_version_in_effect(source_system=record.connector.system,
+                                                   object_type=record.object_type)
+    if version is None:
+        return None, None, [{"path": "", "reason": f"no approved mapping for {record.connector.system.code} "
+                                                   f"{record.object_type} is in effect"}]
+    result = mapping_apply(version=version, payload=record.effective_payload)
+    return result.canonical, version, result.errors
+
+
+def record_process(record_id: int, *, version_choice: str | None = None) -> str:
+    now = timezone.now()
+    if not _claim(record_id, now, force=version_choice is not None):
+        return "skipped"
+    record = SyncRecord.objects.select_related("connector__system", "legal_entity").get(pk=record_id)
+    started = time.monotonic()
+    attempt = SyncAttempt.objects.create(record=record, number=record.attempt_count, started_at=now,
+                                         worker=WORKER_ID, replay=version_choice is not None)
+    flow = FLOWS.get(record.flow)
+    if flow is None:
+        return _business_exception(record, attempt, started, kind="record.no_flow",
+                                   message=f"No flow handles {record.object_type!r} records from "
+                                           f"{record.connector.name}.")
+    if not isinstance(record.effective_payload, dict):
+        return _business_exception(record, attempt, started, kind="record.malformed",
+                                   message="The record is not a JSON object.")
+    canonical, version, errors = _map(record, version_choice)
+    attempt.mapping_version = version
+    if errors:
+        kind = "mapping.missing" if version is None else "mapping.failed"
+        return _business_exception(record, attempt, started, kind=kind, message=_describe(errors),
+                                   details={"errors": errors})
+    entity = LegalEntity.objects.filter(code=canonical.get("legal_entity")).first() or record.legal_entity
+    SyncRecord.objects.filter(pk=record.pk).update(canonical=canonical, mapping_version=version, legal_entity=entity)
+    record.canonical, record.legal_entity = canonical, entity
+    schema_errors = schemas.validate(flow.canonical_type, canonical, version.schema_version)
+    if schema_errors:
+        return _business_exception(record, attempt, started, kind="validation.schema",
+                                   message=_describe(schema_errors), details={"errors": schema_errors})
+    for control in flow.controls:
+        failures = control(canonical)
+        if failures:
+            first = failures[0]
+            return _business_exception(record, attempt, started, kind=first.kind,
+                                       message=" ".join(f.message for f in failures), dimensions=first.dimensions,
+                                       details={"failures": [{"kind": f.kind, "message": f.message}
+                                                             for f in failures]})
+    return _deliver(record, attempt, started, flow, canonical)
+
+
+def _describe(errors: list[dict]) -> str:
+    return "; ".join(f"{e['path']}: {e['reason']}" if e["path"] else e["reason"] for e in errors[:10])
+
+
+def _deliver(record: SyncRecord, attempt: SyncAttempt, started: float, flow, canonical: dict) -> str:
+    target = target_connector(flow, record.connector)
+    if target is None:
+        return _business_exception(record, attempt, started, kind="technical.unsupported",
+                                   message=f"No enabled connector of kind {flow.target_kind} to deliver to.")
+    if not connector_circuit_allows(target):
+        retry_at = (target.circuit_opened_at or timezone.now()) + timedelta(seconds=30)
+        return _finish(record, attempt, outcome=AttemptOutcome.CIRCUIT_OPEN, status=RecordStatus.RETRY_WAIT,
+                       started=started, error=f"{target.name} is paused (circuit open)",
+                       next_attempt_at=max(retry_at, timezone.now() + timedelta(seconds=1)))
+    request = OutboundRequest(object_type=flow.outbound_object_type, payload=canonical,
+                              idempotency_key=record.idempotency_key, correlation_id=record.correlation_id)
+    adapter = get_adapter(target)
+    try:
+        if flow.money_moving and _technical_failures(record):
+            # A money-moving create is never retried blindly: ask whether the earlier try landed.
+            found = adapter.find_existing(request)
+            result = found or adapter.deliver(request)
+        else:
+            result = adapter.deliver(request)
+    except TechnicalError as exc:
+        return _technical_failure(record, attempt, started, target, exc)
+    except AuthorisationError as exc:
+        connector_mark_reauthorise(connector=target, error=exc.message)
+        exception_raise(kind="connector.reauthorise", subject=f"connector:{target.pk}", source_system=target.system,
+                        message=f"{target.name} refused FinSync's credentials: {exc.message}. "
+                                "Re-authorise the connector; waiting records resume afterwards.",
+                        reference=target.code)
+        return _finish(record, attempt, outcome=AttemptOutcome.TECHNICAL_ERROR, status=RecordStatus.RETRY_WAIT,
+                       started=started, error=exc.message, next_attempt_at=timezone.now() + timedelta(minutes=5))
+    except RejectedByTarget as exc:
+        connector_record_success(connector=target)  # it answered: the connection is healthy
+        return _business_exception(record, attempt, started, kind="target.rejected",
+                                   message=f"{target.name} refused the record: {exc.message}",
+                                   details={"code": exc.code, "details": exc.details})
+    except UnsupportedOperation as exc:
+        return _business_exception(record, attempt, started, kind="technical.unsupported", message=exc.message)
+    connector_record_success(connector=target)
+    with transaction.atomic():
+        exceptions_auto_resolve_for_record(record=record)
+        return _finish(record, attempt, outcome=AttemptOutcome.DUPLICATE if result.duplicate else
+                       AttemptOutcome.DELIVERED, status=RecordStatus.DELIVERED, started=started,
+                       delivered_at=timezone.now(), target_external_id=result.external_id[:200])
+
+
+def _technical_failure(record, attempt, started, target, exc: TechnicalError) -> str:
+    connector_record_failure(connector=target, error=exc.message)
+    failures = _technical_failures(record) + 1
+    now = timezone.now()
+    attempt.retry_after_ms = int(exc.retry_after * 1000) if exc.retry_after else None
+    past_cutoff = record.retry_until is not None and now >= record.retry_until
+    if failures >= backoff.MAX_TECHNICAL_ATTEMPTS or past_cutoff:
+        why = "the business cut-off passed" if past_cutoff else f"{failures} attempts failed"
+        with transaction.atomic():
+            _finish(record, attempt, outcome=AttemptOutcome.DEAD_LETTER, status=RecordStatus.DEAD_LETTER,
+                    started=started, error=exc.message)
+            exception_raise(kind="technical.dead_letter", sync_record=record, record_type=record.object_type,
+                            source_system=record.connector.system, legal_entity=record.legal_entity,
+                            reference=record.external_id, correlation_id=record.correlation_id,
+                            cause=f"{target.code}:{type(exc).__name__}:{exc.status}",
+                            message=f"Delivery to {target.name} failed and was given up because {why}: "
+                                    f"{exc.message}. Replay it once {target.name} is back.")
+        return AttemptOutcome.DEAD_LETTER
+    delay = backoff.retry_delay(failures, exc.retry_after)
+    return _finish(record, attempt, outcome=AttemptOutcome.TECHNICAL_ERROR, status=RecordStatus.RETRY_WAIT,
+                   started=started, error=exc.message, next_attempt_at=now + timedelta(seconds=delay))
+
+
+# --- Sweeper and replay ------------------------------------------------------------------------------------
+
+def records_sweep(*, limit: int = 5000, lost_after: timedelta = timedelta(seconds=30)) -> int:
+    """Re-enqueue what is due: retries whose time came, records whose task was lost (received long
+    ago and never picked up), and records whose worker died holding them (lease expired)."""
+    now = timezone.now()
+    due = (Q(status=RecordStatus.RETRY_WAIT, next_attempt_at__lte=now)
+           | Q(status=RecordStatus.RECEIVED, next_attempt_at__isnull=True, updated_at__lte=now - lost_after)
+           | Q(status=RecordStatus.RECEIVED, next_attempt_at__lte=now)
+           | Q(status=RecordStatus.PROCESSING, lease_expires_at__lt=now))
+    ids = list(SyncRecord.objects.filter(status__in=ACTIVE_STATUSES).filter(due).order_by("id")
+               .values_list("id", flat=True)[:limit])
+    enqueue(ids)
+    return len(ids)
+
+
+@dataclass
+class ReplayPlan:
+    record: SyncRecord
+    would: str  # what would happen, in words
+
+
+def record_replay(*, record: SyncRecord, actor, version_choice: str = "current", dry_run: bool = False,
+                  reason: str = "") -> ReplayPlan:
+    """Replay one record: a new attempt on the same record (history kept). A dry run only says what
+    would happen: the mapping version, the target, and the canonical result or the errors."""
+    from apps.audit.services import audit_record
+    from apps.common.errors import DomainError
+
+    if record.status in ACTIVE_STATUSES and record.status != RecordStatus.RETRY_WAIT:
+        raise DomainError("This record is being processed right now; replay it once it has finished.",
+                          code="busy")
+    if record.status == RecordStatus.DELIVERED:
+        raise DomainError("This record was delivered already; replaying it would post it twice.",
+                          code="already_delivered")
+    canonical, version, errors = _map(record, version_choice)
+    flow = FLOWS.get(record.flow)
+    if errors or flow is None:
+        would = "fail again: " + (_describe(errors) if errors else "no flow handles it")
+    else:
+        target = target_connector(flow, record.connector)
+        would = f"map with {version} and deliver to {target.name if target else 'no connector (would fail)'}"
+    plan = ReplayPlan(record=record, would=would)
+    if dry_run:
+        return plan
+    with transaction.atomic():
+        # If the replay task were lost, the sweeper still retries it a minute later.
+        SyncRecord.objects.filter(pk=record.pk).update(status=RecordStatus.RETRY_WAIT,
+                                                       next_attempt_at=timezone.now() + timedelta(minutes=1))
+        audit_record(action="record.replayed", actor=actor, obj=record, legal_entity=record.legal_entity,
+                     after={"version_choice": version_choice}, reason=reason, correlation_id=record.correlation_id)
+        transaction.on_commit(lambda: _replay_now(record.pk, version_choice))
+    return plan
+
+
+def _replay_now(record_id: int, version_choice: str) -> None:
+    from .tasks import replay_record
+
+    replay_record.delay(record_id, version_choice)
+
+
+def flow_label(flow_name: str) -> str:
+    return FLOWS[flow_name].label if flow_name in FLOWS else ("No flow" if flow_name == UNROUTED else flow_name)
