@@ -1,11 +1,13 @@
 """Top-level URLs: pages, admin, health, API v1 and its OpenAPI schema."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.common.views import healthz
+from apps.sync.metrics_view import metrics
 
 admin.site.site_header = "FinSync administration"
 admin.site.site_title = "FinSync admin"
@@ -22,8 +24,14 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("apps.access.urls")),
     path("api/v1/", include(api_v1)),
     path("", include("apps.dashboard.urls")),
 ]
+
+if settings.FINSYNC_SANDBOX:
+    # Stand-ins for the external systems (apps/sandbox), and the API that configures their faults.
+    api_v1.insert(0, path("sandbox/", include("apps.sandbox.api.urls")))
+    urlpatterns.insert(-1, path("sandbox/", include("apps.sandbox.urls")))

@@ -13,6 +13,7 @@ from apps.connectors.services import connector_webhook_secret
 from apps.exceptions.services import exception_raise
 
 from . import signatures
+from .metrics import INBOUND_REFUSED
 from .models import RefusedInboundEvent, SyncRecord
 from .services import records_receive
 
@@ -28,6 +29,7 @@ def inbound_event_receive(*, connector: Connector, body: bytes, timestamp: str |
     refusal = signatures.verify(connector_webhook_secret(connector), timestamp, signature, body)
     if refusal:
         RefusedInboundEvent.objects.create(connector=connector, reason=refusal, remote_addr=remote_addr)
+        INBOUND_REFUSED.labels(connector=connector.code, reason=refusal).inc()
         return InboundOutcome(401, {"error": refusal, "detail": "The event is not signed correctly or too old."})
     try:
         event = json.loads(body)

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.common.logcontext import correlation
 from apps.connectors.adapters import get_adapter
 from apps.connectors.adapters.base import InboundRecord, OutboundRequest
 from apps.connectors.errors import AuthorisationError, RejectedByTarget, TechnicalError, UnsupportedOperation
@@ -34,7 +35,7 @@ from apps.mappings import schemas
 from apps.mappings.services import mapping_apply, mapping_version_in_effect
 from apps.masterdata.models import LegalEntity
 
-from . import backoff
+from . import backoff, metrics
 from .choices import ACTIVE_STATUSES, AttemptOutcome, Direction, RecordStatus
 from .flows import FLOWS, UNROUTED, flow_for, target_connector
 from .models import SyncAttempt, SyncRecord, new_correlation_id
@@ -115,6 +116,9 @@ def records_receive(*, connector: Connector, items: list[InboundRecord], keys: l
                         result.duplicates.append(old)
                     else:
                         result.conflicts.append((rows[rec.idempotency_key][0], old))
+        metrics.RECORDS_RECEIVED.labels(source=connector.code, outcome="stored").inc(len(result.created))
+        metrics.RECORDS_RECEIVED.labels(source=connector.code, outcome="duplicate").inc(len(result.duplicates))
+        metrics.RECORDS_RECEIVED.labels(source=connector.code, outcome="conflict").inc(len(result.conflicts))
         created_ids = [r.pk for r in result.created]
         if created_ids:
             transaction.on_commit(lambda: enqueue(created_ids))
@@ -171,8 +175,10 @@ def _finish(record: SyncRecord, attempt: SyncAttempt, *, outcome: str, status: s
     SyncRecord.objects.filter(pk=record.pk).update(status=status, next_attempt_at=next_attempt_at,
                                                    lease_expires_at=None, last_error=error[:4000], updated_at=now,
                                                    **fields)
-    logger.info("record %s %s", record.pk, outcome,
-                extra={"correlation_id": record.correlation_id, "flow": record.flow, "outcome": outcome})
+    logger.info("record %s %s", record.pk, outcome, extra={"flow": record.flow, "outcome": outcome})
+    if attempt.latency_ms is not None and outcome in (AttemptOutcome.DELIVERED, AttemptOutcome.DUPLICATE):
+        metrics.DELIVERY_LATENCY.labels(flow=record.flow).observe(
+            (now - record.created_at).total_seconds())
     return outcome
 
 
@@ -208,6 +214,13 @@ def record_process(record_id: int, *, version_choice: str | None = None) -> str:
     if not _claim(record_id, now, force=version_choice is not None):
         return "skipped"
     record = SyncRecord.objects.select_related("connector__system", "legal_entity").get(pk=record_id)
+    with correlation(record.correlation_id):
+        outcome = _process_claimed(record, now, version_choice)
+    metrics.RECORDS_PROCESSED.labels(flow=record.flow, outcome=outcome).inc()
+    return outcome
+
+
+def _process_claimed(record: SyncRecord, now, version_choice: str | None) -> str:
     started = time.monotonic()
     attempt = SyncAttempt.objects.create(record=record, number=record.attempt_count, started_at=now,
                                          worker=WORKER_ID, replay=version_choice is not None)

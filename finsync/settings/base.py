@@ -215,6 +215,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # --- FinSync --------------------------------------------------------------------------------------
 FINSYNC_HEARTBEAT_STALE_SECONDS = env_int("FINSYNC_HEARTBEAT_STALE_SECONDS", 90)
+FINSYNC_METRICS_TOKEN = env_str("FINSYNC_METRICS_TOKEN", "")
 FINSYNC_FERNET_KEYS = env_list("FINSYNC_FERNET_KEYS", []) or [embedded.dev_fernet_key()]
 
 LOG_LEVEL = env_str("FINSYNC_LOG_LEVEL", "INFO")
@@ -224,10 +225,11 @@ LOGGING = {
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(correlation_id)s %(message)s",
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "filters": {"correlation": {"()": "apps.common.logcontext.CorrelationIdFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["correlation"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

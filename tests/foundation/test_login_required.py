@@ -5,7 +5,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz"}
+PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz", "/metrics"}
 
 
 def _concrete_paths() -> list[str]:
