@@ -23,3 +23,16 @@ def replay_record(record_id: int, version_choice: str = "current") -> str:
 def sweep() -> int:
     """Beat-driven: re-enqueue due retries, lost records and records held by dead workers."""
     return services.records_sweep()
+
+
+@shared_task(name="sync.poll_connector", acks_late=True, soft_time_limit=540, time_limit=600, ignore_result=True)
+def poll_connector(connector_id: int, trigger: str = "schedule") -> int:
+    """One polling run (scheduled per connector through django-celery-beat, or "run now")."""
+    from apps.connectors.models import Connector
+
+    from .polling import connector_poll
+
+    connector = Connector.objects.filter(pk=connector_id).first()
+    if connector is None:
+        return 0
+    return connector_poll(connector=connector, trigger=trigger).pk
