@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("apps.masterdata.api.urls")),
     path("", include("apps.sync.api.urls")),
     path("", include("apps.exceptions.api.urls")),
+    path("", include("apps.connectors.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The Swagger page is a page for people: anonymous visitors go to the login form.
     path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
