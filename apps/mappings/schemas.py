@@ -16,6 +16,10 @@ def available() -> list[tuple[str, str]]:
     return sorted(tuple(p.name.removesuffix(".json").split(".", 1)) for p in SCHEMA_DIR.glob("*.json"))
 
 
+def exists(canonical_type: str, version: str = "v1") -> bool:
+    return (SCHEMA_DIR / f"{canonical_type}.{version}.json").is_file()
+
+
 @cache
 def schema(canonical_type: str, version: str = "v1") -> dict:
     path = SCHEMA_DIR / f"{canonical_type}.{version}.json"

@@ -23,6 +23,12 @@ class Flow:
 FLOWS: dict[str, Flow] = {f.name: f for f in [
     Flow("journal_posting", "Journal posting", "journal_entry", ConnectorKind.GL, "journal_entry",
          controls=(journal_controls,)),
+    # Propagations FinSync emits itself (outbound records, canonical already):
+    Flow("payment_status_writeback", "Payment status to ERP", "payment_status", ConnectorKind.GL, "payment_status"),
+    Flow("payment_status_to_treasury", "Payment status to treasury", "payment_status", ConnectorKind.TREASURY,
+         "payment_status"),
+    Flow("invoice_commitment", "Invoice commitment to cash forecast", "commitment", ConnectorKind.TREASURY,
+         "commitment"),
 ]}
 
 # Inbound object type → flow; a connector may override with settings {"routes": {"<object_type>": "<flow>"}}.

@@ -232,16 +232,22 @@ def _process_claimed(record: SyncRecord, now, version_choice: str | None) -> str
     if not isinstance(record.effective_payload, dict):
         return _business_exception(record, attempt, started, kind="record.malformed",
                                    message="The record is not a JSON object.")
-    canonical, version, errors = _map(record, version_choice)
-    attempt.mapping_version = version
-    if errors:
-        kind = "mapping.missing" if version is None else "mapping.failed"
-        return _business_exception(record, attempt, started, kind=kind, message=_describe(errors),
-                                   details={"errors": errors})
-    entity = LegalEntity.objects.filter(code=canonical.get("legal_entity")).first() or record.legal_entity
-    SyncRecord.objects.filter(pk=record.pk).update(canonical=canonical, mapping_version=version, legal_entity=entity)
-    record.canonical, record.legal_entity = canonical, entity
-    schema_errors = schemas.validate(flow.canonical_type, canonical, version.schema_version)
+    if record.direction == Direction.OUTBOUND:
+        # FinSync produced this object itself (a propagation): it is canonical already.
+        canonical, schema_version = record.effective_payload, "v1"
+    else:
+        canonical, version, errors = _map(record, version_choice)
+        attempt.mapping_version = version
+        if errors:
+            kind = "mapping.missing" if version is None else "mapping.failed"
+            return _business_exception(record, attempt, started, kind=kind, message=_describe(errors),
+                                       details={"errors": errors})
+        entity = LegalEntity.objects.filter(code=canonical.get("legal_entity")).first() or record.legal_entity
+        SyncRecord.objects.filter(pk=record.pk).update(canonical=canonical, mapping_version=version,
+                                                       legal_entity=entity)
+        record.canonical, record.legal_entity, schema_version = canonical, entity, version.schema_version
+    schema_errors = (schemas.validate(flow.canonical_type, canonical, schema_version)
+                     if schemas.exists(flow.canonical_type, schema_version) else [])
     if schema_errors:
         return _business_exception(record, attempt, started, kind="validation.schema",
                                    message=_describe(schema_errors), details={"errors": schema_errors})
@@ -261,7 +267,7 @@ def _describe(errors: list[dict]) -> str:
 
 
 def _deliver(record: SyncRecord, attempt: SyncAttempt, started: float, flow, canonical: dict) -> str:
-    target = target_connector(flow, record.connector)
+    target = record.connector if record.direction == Direction.OUTBOUND else target_connector(flow, record.connector)
     if target is None:
         return _business_exception(record, attempt, started, kind="technical.unsupported",
                                    message=f"No enabled connector of kind {flow.target_kind} to deliver to.")
@@ -326,6 +332,43 @@ def _technical_failure(record, attempt, started, target, exc: TechnicalError) ->
     delay = backoff.retry_delay(failures, exc.retry_after)
     return _finish(record, attempt, outcome=AttemptOutcome.TECHNICAL_ERROR, status=RecordStatus.RETRY_WAIT,
                    started=started, error=exc.message, next_attempt_at=now + timedelta(seconds=delay))
+
+
+# --- Outbound (propagation) ---------------------------------------------------------------------------------
+
+def outbound_emit(*, flow: str, payload: dict, idempotency_key: str, correlation_id: str = "", legal_entity=None,
+                  parent: SyncRecord | None = None, external_id: str = "",
+                  retry_until=None) -> tuple[SyncRecord | None, bool]:
+    """Send a canonical object FinSync produced (a commitment, a payment status write-back) to the
+    flow's target system, through the same pipeline: stored, enqueued on commit, retried, audited.
+
+    Returns (record, created). (None, False) when no enabled connector can take it; a business
+    exception then says so. The same idempotency key twice stores one record.
+    """
+    spec = FLOWS[flow]
+    target = target_connector(spec, parent.connector if parent is not None else _NoSource())
+    if target is None:
+        exception_raise(kind="technical.unsupported", subject=f"flow:{flow}:{idempotency_key}",
+                        legal_entity=legal_entity, reference=external_id, correlation_id=correlation_id,
+                        message=f"No enabled {spec.target_kind} connector to send the {spec.label.lower()} to.")
+        return None, False
+    record = SyncRecord(direction=Direction.OUTBOUND, connector=target, flow=flow,
+                        object_type=spec.outbound_object_type, external_id=external_id, payload=payload,
+                        content_hash=content_hash(payload), idempotency_key=f"out:{flow}:{idempotency_key}"[:200],
+                        correlation_id=correlation_id or (parent.correlation_id if parent else new_correlation_id()),
+                        parent=parent, legal_entity=legal_entity, retry_until=retry_until)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record.save(force_insert=True)
+        except IntegrityError:
+            return SyncRecord.objects.get(idempotency_key=record.idempotency_key), False
+        transaction.on_commit(lambda: enqueue([record.pk]))
+    return record, True
+
+
+class _NoSource:
+    settings: dict = {}
 
 
 # --- Sweeper and replay ------------------------------------------------------------------------------------
