@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -41,7 +42,7 @@ from .flows import FLOWS, UNROUTED, flow_for, target_connector
 from .models import SyncAttempt, SyncRecord, new_correlation_id
 
 logger = logging.getLogger("finsync.sync")
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(seconds=settings.FINSYNC_RECORD_LEASE_SECONDS)
 CHUNK = 200
 WORKER_ID = f"{socket.gethostname()}:{__import__('os').getpid()}"
 
@@ -60,9 +61,12 @@ class ReceiveResult:
 
 
 def _key(connector: Connector, item: InboundRecord, digest: str, explicit: str | None) -> str:
+    """Idempotency is scoped to the source *system*, not the channel: the same event received by
+    webhook and by polling (two connectors of one system) is one record."""
+    scope = connector.system.code
     if explicit:
-        return f"{connector.code}:{explicit}"[:200]
-    return f"{connector.code}:{item.object_type}:{item.external_id}:{item.version or digest[:16]}"[:200]
+        return f"{scope}:{explicit}"[:200]
+    return f"{scope}:{item.object_type}:{item.external_id}:{item.version or digest[:16]}"[:200]
 
 
 def records_receive(*, connector: Connector, items: list[InboundRecord], keys: list[str | None] | None = None,

@@ -215,6 +215,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # --- FinSync --------------------------------------------------------------------------------------
 FINSYNC_HEARTBEAT_STALE_SECONDS = env_int("FINSYNC_HEARTBEAT_STALE_SECONDS", 90)
+# How long a worker may hold a record before another may take it over (it died, or its task was lost).
+FINSYNC_RECORD_LEASE_SECONDS = env_int("FINSYNC_RECORD_LEASE_SECONDS", 300)
 FINSYNC_METRICS_TOKEN = env_str("FINSYNC_METRICS_TOKEN", "")
 FINSYNC_FERNET_KEYS = env_list("FINSYNC_FERNET_KEYS", []) or [embedded.dev_fernet_key()]
 

@@ -39,7 +39,7 @@ def test_authentic_event_is_stored_once_and_redelivery_is_harmless(client, event
     assert second.json() == first.json() | {"duplicate": True, "status": second.json()["status"]}
     record = SyncRecord.objects.get()
     assert (record.flow, record.object_type, record.external_id) == ("journal_posting", "journal_entry", "evt-1")
-    assert record.idempotency_key == "ops-events:event:evt-1"
+    assert record.idempotency_key == "ops-events:event:evt-1"  # scoped to the source system
     assert record.payload["number"] == "JE-1"
 
 
