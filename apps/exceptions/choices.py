@@ -87,3 +87,6 @@ KINDS: dict[str, Kind] = {k.code: k for k in [
 
 def kind_choices() -> list[tuple[str, str]]:
     return [(k.code, k.label) for k in KINDS.values()]
+
+
+KIND_CHOICES = kind_choices()

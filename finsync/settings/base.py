@@ -204,6 +204,18 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several models have a "status" or "kind"; name each choice set after what it is.
+    "ENUM_NAME_OVERRIDES": {
+        "ExceptionStatusEnum": "apps.exceptions.choices.Status",
+        "ExceptionKindEnum": "apps.exceptions.choices.KIND_CHOICES",
+        "ResolutionCodeEnum": "apps.exceptions.choices.ResolutionCode",
+        "SeverityEnum": "apps.exceptions.choices.Severity",
+        "RecordStatusEnum": "apps.sync.choices.RecordStatus",
+        "AttemptOutcomeEnum": "apps.sync.choices.AttemptOutcome",
+        "ConnectorKindEnum": "apps.connectors.choices.ConnectorKind",
+        "RunStatusEnum": "apps.connectors.choices.RunStatus",
+        "SupplierStatusEnum": "apps.masterdata.choices.SupplierStatus",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------------
