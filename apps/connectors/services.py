@@ -36,6 +36,32 @@ def connector_set_webhook_secret(*, connector: Connector, secret: str, actor=Non
         audit_record(action="connector.webhook_secret_changed", actor=actor, obj=connector)
 
 
+def connector_schedule_set(*, connector: Connector, every_seconds: int | None, actor=None) -> None:
+    """Poll the connector every N seconds (None: stop polling). The schedule is a django-celery-beat
+    PeriodicTask, so an admin can also edit it (interval, crontab, enabled) in the Django admin."""
+    import json
+
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    with transaction.atomic():
+        before = {"every_seconds": connector.schedule.interval.every if connector.schedule_id and
+                  connector.schedule.interval_id else None}
+        if every_seconds is None:
+            if connector.schedule_id:
+                PeriodicTask.objects.filter(pk=connector.schedule_id).update(enabled=False)
+        else:
+            interval, _ = IntervalSchedule.objects.get_or_create(every=every_seconds, period=IntervalSchedule.SECONDS)
+            task, _ = PeriodicTask.objects.update_or_create(
+                name=f"connector-poll-{connector.code}",
+                defaults={"task": "sync.poll_connector", "interval": interval, "crontab": None,
+                          "args": json.dumps([connector.pk]), "enabled": True})
+            if connector.schedule_id != task.pk:
+                connector.schedule = task
+                connector.save(update_fields=["schedule", "updated_at"])
+        audit_record(action="connector.schedule_changed", actor=actor, obj=connector, before=before,
+                     after={"every_seconds": every_seconds})
+
+
 def connector_credentials(connector: Connector) -> dict:
     return decrypt_json(connector.credentials_encrypted)
 

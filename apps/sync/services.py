@@ -430,6 +430,42 @@ def record_replay(*, record: SyncRecord, actor, version_choice: str = "current",
     return plan
 
 
+REPLAYABLE = (RecordStatus.EXCEPTION, RecordStatus.DEAD_LETTER, RecordStatus.RETRY_WAIT)
+
+
+@dataclass
+class BulkReplayResult:
+    matched: int
+    replayed: int
+    would: dict[str, int]  # what would happen (dry run) or was asked, grouped by description
+    skipped: int = 0
+
+
+def records_replay_matching(*, queryset, actor, version_choice: str = "current", dry_run: bool = False,
+                            reason: str = "", limit: int = 10_000) -> BulkReplayResult:
+    """Replay every replayable record of an already-scoped, already-filtered queryset (at most `limit`).
+    The dry run groups what would happen, so a person sees "812 would deliver to SAP, 3 would fail
+    again: …" before pressing the button."""
+    from apps.common.errors import DomainError
+
+    candidates = list(queryset.filter(status__in=REPLAYABLE).select_related("connector__system")
+                      .order_by("id")[:limit + 1])
+    if len(candidates) > limit:
+        raise DomainError(f"More than {limit:,} records match; narrow the filter.", code="too_many")
+    would: dict[str, int] = {}
+    replayed = skipped = 0
+    for record in candidates:
+        try:
+            plan = record_replay(record=record, actor=actor, version_choice=version_choice, dry_run=dry_run,
+                                 reason=reason)
+        except DomainError:
+            skipped += 1
+            continue
+        would[plan.would] = would.get(plan.would, 0) + 1
+        replayed += 0 if dry_run else 1
+    return BulkReplayResult(matched=len(candidates), replayed=replayed, would=would, skipped=skipped)
+
+
 def _replay_now(record_id: int, version_choice: str) -> None:
     from .tasks import replay_record
 

@@ -12,7 +12,7 @@ from apps.connectors.models import Connector
 from apps.sync.filtersets import SyncRecordFilterSet
 from apps.sync.inbound import inbound_event_receive
 from apps.sync.selectors import record_queryset
-from apps.sync.services import record_replay
+from apps.sync.services import record_replay, records_replay_matching
 
 from .serializers import (
     InboundAcceptedSerializer,
@@ -32,6 +32,20 @@ class SyncRecordViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return SyncRecordDetailSerializer if self.action == "retrieve" else SyncRecordSerializer
+
+    @extend_schema(request=ReplaySerializer, responses={200: dict})
+    @action(detail=False, methods=["post"], url_path="replay", permission_classes=[capability(Capability.REPLAY)])
+    def replay_matching(self, request):
+        """Replay every replayable record matching the query-string filters (dry_run to preview)."""
+        params = ReplaySerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        queryset = self.filter_queryset(self.get_queryset())
+        result = records_replay_matching(queryset=queryset, actor=request.user,
+                                         version_choice=params.validated_data["version"],
+                                         dry_run=params.validated_data["dry_run"],
+                                         reason=params.validated_data["reason"])
+        return Response({"matched": result.matched, "replayed": result.replayed, "skipped": result.skipped,
+                         "dry_run": params.validated_data["dry_run"], "would": result.would})
 
     @extend_schema(request=ReplaySerializer, responses={200: dict})
     @action(detail=True, methods=["post"], permission_classes=[capability(Capability.REPLAY)])
