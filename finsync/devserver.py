@@ -61,6 +61,7 @@ def main() -> int:
     code = 0
     try:
         _manage("migrate", "--noinput", "-v", "0")
+        _manage("collectstatic", "--noinput", "-v", "0")  # hashed, compressed files served by WhiteNoise
         _manage("seed_demo")
         children = [
             _spawn("web", [PYTHON, "-m", "uvicorn", "finsync.asgi:application", "--host", "127.0.0.1",
