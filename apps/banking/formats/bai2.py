@@ -112,7 +112,47 @@ def normalise_records(text: str) -> list[str]:
             raise FormatError("a BAI2 continuation record (88) has nothing to continue")
         else:
             records.append(record)
+    _check_nesting(records)
     return [_default_distributed_availability(r) if r.startswith("16,") else r for r in records]
+
+
+# Which record may follow which: file 01 > group 02 > account 03 > details 16, closed by 49/98/99.
+_MAY_FOLLOW = {
+    "01": {"02"},
+    "02": {"03", "98"},
+    "03": {"16", "49"},
+    "16": {"16", "49"},
+    "49": {"03", "98"},
+    "98": {"02", "99"},
+    "99": set(),
+}
+_EXPECTED = {
+    "01": "a group header (02)",
+    "02": "an account (03) or group trailer (98)",
+    "03": "a detail (16) or account trailer (49)",
+    "16": "a detail (16) or account trailer (49)",
+    "49": "an account (03) or group trailer (98)",
+    "98": "a group header (02) or file trailer (99)",
+    "99": "nothing",
+}
+
+
+def _check_nesting(records: list[str]) -> None:
+    """Refuse records out of order or a file cut short before its trailers.
+
+    The library loops forever (and exhausts memory) on a file without its closing trailers, which
+    is exactly what an interrupted transfer produces, so the structure is checked first.
+    """
+    previous = "01"
+    for position, record in enumerate(records[1:], start=2):
+        code = record[:2]
+        if code == "88":  # a continuation belongs to the record before it
+            continue
+        if code not in _MAY_FOLLOW[previous]:
+            raise FormatError(f"BAI2 record {position} is a {code} record where {_EXPECTED[previous]} was expected")
+        previous = code
+    if previous != "99":
+        raise FormatError("the BAI2 file is incomplete: it does not end with a file trailer (99)")
 
 
 def _default_distributed_availability(record: str) -> str:

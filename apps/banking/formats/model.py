@@ -52,7 +52,7 @@ class ParsedEntry:
     currency: str | None
     credit_debit: str  # "CRDT" or "DBIT"
     reversal: bool = False
-    status: str = "BOOK"  # BOOK, PDNG or INFO
+    status: str | None = "BOOK"  # BOOK, PDNG or INFO (None when a camt entry states none)
     booking_date: date | None = None
     value_date: date | None = None
     bank_reference: str | None = None

@@ -120,9 +120,12 @@ def test_implied_decimals_follow_the_currency(currency, amount):
 
 
 def test_wrapped_physical_line_is_joined_to_its_record():
-    records = normalise_records("01,A,B,240101,0800,1,,,2/\n16,142,2500,Z,,,TEXT\nMORE TEXT/ 49,1,2/\n")
+    text = (
+        "01,A,B,240101,0800,1,,,2/\n02,B,A,1,240101,0800,,2/ 03,1,,010,5,,/\n16,142,2500,Z,,,TEXT\nMORE TEXT/ 49,1,2/\n"
+    )
+    records = normalise_records(text + "98,1,1,5/\n99,1,1,7/")
 
-    assert records == ["01,A,B,240101,0800,1,,,2/", "16,142,2500,Z,,,TEXT MORE TEXT/", "49,1,2/"]
+    assert records[2:5] == ["03,1,,010,5,,/", "16,142,2500,Z,,,TEXT MORE TEXT/", "49,1,2/"]
 
 
 @pytest.mark.parametrize(
@@ -131,6 +134,8 @@ def test_wrapped_physical_line_is_joined_to_its_record():
         ("", "must begin with a 01 file header"),
         ("03,1,,010,1/\n", "must begin with a 01 file header"),
         ("01,A,B,240101,0800,1,,,2/\n77,x/\n", "record type '77'"),
+        (BAI2.format(ccy="USD").rsplit("99,", 1)[0], "incomplete: it does not end with a file trailer"),
+        (BAI2.format(ccy="USD").replace("49,200000,3/\n", ""), "98 record where a detail"),
         (
             "01,A,B,240101,0800,1,,,2/\n02,B,A,1,240101,0800,,2/\n03,1,,999,5,,/\n49,5,2/\n98,5,1,4/\n99,5,1,6/",
             "could not be read",
