@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -13,9 +14,6 @@ from apps.audit.services import audit_record
 from .choices import AuthState, CircuitState
 from .crypto import decrypt_json, encrypt_json
 from .models import Connector, ConnectorToken
-
-CIRCUIT_FAILURE_THRESHOLD = 5
-CIRCUIT_COOL_DOWN = timedelta(seconds=30)
 
 
 def connector_set_credentials(*, connector: Connector, credentials: dict, actor=None) -> None:
@@ -77,11 +75,11 @@ def connector_record_success(*, connector: Connector) -> None:
 
 
 def connector_record_failure(*, connector: Connector, error: str) -> None:
-    """Count a technical failure; open the circuit after CIRCUIT_FAILURE_THRESHOLD in a row."""
+    """Count a technical failure; open the circuit after FINSYNC_CIRCUIT_THRESHOLD in a row."""
     now = timezone.now()
     Connector.objects.filter(pk=connector.pk).update(
         consecutive_failures=F("consecutive_failures") + 1, last_error_at=now, last_error=error[:2000])
-    Connector.objects.filter(pk=connector.pk, consecutive_failures__gte=CIRCUIT_FAILURE_THRESHOLD).exclude(
+    Connector.objects.filter(pk=connector.pk, consecutive_failures__gte=settings.FINSYNC_CIRCUIT_THRESHOLD).exclude(
         circuit_state=CircuitState.OPEN).update(circuit_state=CircuitState.OPEN, circuit_opened_at=now)
 
 
@@ -90,12 +88,12 @@ def connector_circuit_allows(connector: Connector, now=None) -> bool:
     now = now or timezone.now()
     if connector.circuit_state == CircuitState.CLOSED:
         return True
-    if connector.circuit_state == CircuitState.OPEN and connector.circuit_opened_at and \
-            now - connector.circuit_opened_at >= CIRCUIT_COOL_DOWN:
-        # Only one caller wins the move to half-open: the conditional update is the lock.
-        return Connector.objects.filter(pk=connector.pk, circuit_state=CircuitState.OPEN).update(
-            circuit_state=CircuitState.HALF_OPEN) == 1
-    return False
+    cooled = now - timedelta(seconds=settings.FINSYNC_CIRCUIT_COOLDOWN_SECONDS)
+    # Only one caller wins the probe: the conditional update is the lock. A half-open circuit whose
+    # probe never reported back (its worker died) lets another probe through after the cool-down.
+    return Connector.objects.filter(
+        pk=connector.pk, circuit_state__in=[CircuitState.OPEN, CircuitState.HALF_OPEN],
+        circuit_opened_at__lte=cooled).update(circuit_state=CircuitState.HALF_OPEN, circuit_opened_at=now) == 1
 
 
 def connector_mark_reauthorise(*, connector: Connector, error: str) -> None:

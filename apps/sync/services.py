@@ -276,7 +276,8 @@ def _deliver(record: SyncRecord, attempt: SyncAttempt, started: float, flow, can
         return _business_exception(record, attempt, started, kind="technical.unsupported",
                                    message=f"No enabled connector of kind {flow.target_kind} to deliver to.")
     if not connector_circuit_allows(target):
-        retry_at = (target.circuit_opened_at or timezone.now()) + timedelta(seconds=30)
+        retry_at = (target.circuit_opened_at or timezone.now()) + timedelta(
+            seconds=settings.FINSYNC_CIRCUIT_COOLDOWN_SECONDS)
         return _finish(record, attempt, outcome=AttemptOutcome.CIRCUIT_OPEN, status=RecordStatus.RETRY_WAIT,
                        started=started, error=f"{target.name} is paused (circuit open)",
                        next_attempt_at=max(retry_at, timezone.now() + timedelta(seconds=1)))
@@ -321,7 +322,7 @@ def _technical_failure(record, attempt, started, target, exc: TechnicalError) ->
     now = timezone.now()
     attempt.retry_after_ms = int(exc.retry_after * 1000) if exc.retry_after else None
     past_cutoff = record.retry_until is not None and now >= record.retry_until
-    if failures >= backoff.MAX_TECHNICAL_ATTEMPTS or past_cutoff:
+    if failures >= backoff.max_technical_attempts() or past_cutoff:
         why = "the business cut-off passed" if past_cutoff else f"{failures} attempts failed"
         with transaction.atomic():
             _finish(record, attempt, outcome=AttemptOutcome.DEAD_LETTER, status=RecordStatus.DEAD_LETTER,
@@ -377,10 +378,11 @@ class _NoSource:
 
 # --- Sweeper and replay ------------------------------------------------------------------------------------
 
-def records_sweep(*, limit: int = 5000, lost_after: timedelta = timedelta(seconds=30)) -> int:
+def records_sweep(*, limit: int = 5000, lost_after: timedelta | None = None) -> int:
     """Re-enqueue what is due: retries whose time came, records whose task was lost (received long
     ago and never picked up), and records whose worker died holding them (lease expired)."""
     now = timezone.now()
+    lost_after = lost_after if lost_after is not None else timedelta(seconds=settings.FINSYNC_LOST_AFTER_SECONDS)
     due = (Q(status=RecordStatus.RETRY_WAIT, next_attempt_at__lte=now)
            | Q(status=RecordStatus.RECEIVED, next_attempt_at__isnull=True, updated_at__lte=now - lost_after)
            | Q(status=RecordStatus.RECEIVED, next_attempt_at__lte=now)

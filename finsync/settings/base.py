@@ -229,6 +229,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 FINSYNC_HEARTBEAT_STALE_SECONDS = env_int("FINSYNC_HEARTBEAT_STALE_SECONDS", 90)
 # How long a worker may hold a record before another may take it over (it died, or its task was lost).
 FINSYNC_RECORD_LEASE_SECONDS = env_int("FINSYNC_RECORD_LEASE_SECONDS", 300)
+# Technical retries: exponential backoff from this base (seconds), at most this many attempts, then dead letter.
+FINSYNC_RETRY_BASE_SECONDS = float(env_str("FINSYNC_RETRY_BASE_SECONDS", "2"))
+FINSYNC_MAX_TECHNICAL_ATTEMPTS = env_int("FINSYNC_MAX_TECHNICAL_ATTEMPTS", 6)
+# Circuit breaker: open after this many failures in a row, probe again after the cool-down.
+FINSYNC_CIRCUIT_THRESHOLD = env_int("FINSYNC_CIRCUIT_THRESHOLD", 5)
+FINSYNC_CIRCUIT_COOLDOWN_SECONDS = env_int("FINSYNC_CIRCUIT_COOLDOWN_SECONDS", 30)
+# A received record no worker picked up after this long is re-sent by the sweeper (its task was lost).
+FINSYNC_LOST_AFTER_SECONDS = env_int("FINSYNC_LOST_AFTER_SECONDS", 30)
 FINSYNC_METRICS_TOKEN = env_str("FINSYNC_METRICS_TOKEN", "")
 FINSYNC_FERNET_KEYS = env_list("FINSYNC_FERNET_KEYS", []) or [embedded.dev_fernet_key()]
 
