@@ -1,5 +1,6 @@
 """Top-level URLs: pages, admin, health, API v1 and its OpenAPI schema."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
@@ -30,3 +31,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include("apps.dashboard.urls")),
 ]
+
+if settings.FINSYNC_SANDBOX:
+    # Stand-ins for the external systems (apps/sandbox), and the API that configures their faults.
+    api_v1.insert(0, path("sandbox/", include("apps.sandbox.api.urls")))
+    urlpatterns.insert(-1, path("sandbox/", include("apps.sandbox.urls")))

@@ -24,6 +24,11 @@ class TechnicalError(ConnectorError):
         self.retry_after = retry_after
 
 
+class Throttled(TechnicalError):
+    """FinSync's own request budget for the connector is spent: wait, but this says nothing about the
+    target's health (no circuit-breaker failure, no retry attempt used up)."""
+
+
 class AuthorisationError(ConnectorError):
     """The credentials no longer work (token refused even after one refresh): a person must re-authorise."""
 

@@ -26,6 +26,7 @@ class AttemptOutcome(models.TextChoices):
     BUSINESS_ERROR = "business_error", "Business exception"
     DEAD_LETTER = "dead_letter", "Dead-lettered"
     CIRCUIT_OPEN = "circuit_open", "Skipped: circuit open"
+    THROTTLED = "throttled", "Waited: connector rate limit"
 
 
 BADGE_COLOURS = {"received": "blue", "processing": "blue", "retry_wait": "amber", "delivered": "green",

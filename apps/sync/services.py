@@ -23,7 +23,13 @@ from django.utils import timezone
 from apps.common.logcontext import correlation
 from apps.connectors.adapters import get_adapter
 from apps.connectors.adapters.base import InboundRecord, OutboundRequest
-from apps.connectors.errors import AuthorisationError, RejectedByTarget, TechnicalError, UnsupportedOperation
+from apps.connectors.errors import (
+    AuthorisationError,
+    RejectedByTarget,
+    TechnicalError,
+    Throttled,
+    UnsupportedOperation,
+)
 from apps.connectors.models import Connector
 from apps.connectors.services import (
     connector_circuit_allows,
@@ -317,6 +323,10 @@ def _deliver(record: SyncRecord, attempt: SyncAttempt, started: float, flow, can
 
 
 def _technical_failure(record, attempt, started, target, exc: TechnicalError) -> str:
+    if isinstance(exc, Throttled):
+        return _finish(record, attempt, outcome=AttemptOutcome.THROTTLED, status=RecordStatus.RETRY_WAIT,
+                       started=started, error=exc.message,
+                       next_attempt_at=timezone.now() + timedelta(seconds=exc.retry_after or 1))
     connector_record_failure(connector=target, error=exc.message)
     failures = _technical_failures(record) + 1
     now = timezone.now()

@@ -116,3 +116,92 @@ class CashPosition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bank_account} {self.position_date} {self.amount} {self.currency}"
+
+
+# --- Reconciliation -----------------------------------------------------------------------------------------
+# The rule and status choices live beside the model (not in choices.py) because only the reconciliation
+# engine (apps/treasury/reconciliation.py) and these two models use them.
+
+class MatchRule(models.TextChoices):
+    END_TO_END_ID = "end_to_end_id", "Same end-to-end id and amount"
+    BATCH_TOTAL = "batch_total", "One line for a whole batch (one-to-many)"
+    AMOUNT_DATE_COUNTERPARTY = "amount_date_counterparty", "Amount, date window and counterparty"
+    SPLIT_DEBIT = "split_debit", "Several lines for one payment (many-to-one)"
+    MANUAL = "manual", "Matched by a person"
+
+
+class MatchStatus(models.TextChoices):
+    ACTIVE = "active", "Matched"
+    PROPOSED = "proposed", "Candidate (ambiguous, waiting for a person)"
+    UNDONE = "undone", "Undone"
+    DISMISSED = "dismissed", "Candidate dismissed"
+
+
+class ReconciliationMatch(models.Model):
+    """A decision that bank statement lines and payments are the same money movement, and why.
+
+    ``reason`` records the rule and the fields it compared (values on both sides), so a person can see
+    why two things were put together. Ambiguous candidates are stored as ``proposed`` matches that hold
+    nothing until a person confirms one; an undone match is kept (history) and its pairs are never
+    proposed again automatically.
+    """
+
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="reconciliation_matches")
+    bank_account = models.ForeignKey(CompanyBankAccount, on_delete=models.PROTECT, related_name="matches")
+    rule = models.CharField(max_length=30, choices=MatchRule.choices)
+    status = models.CharField(max_length=12, choices=MatchStatus.choices, default=MatchStatus.ACTIVE)
+    reason = models.JSONField(default=dict, blank=True)
+    currency = CurrencyField()
+    line_total = MoneyField()
+    payment_total = MoneyField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    note = models.TextField(blank=True, help_text="why it was confirmed or undone")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "reconciliation matches"
+        constraints = [currency_constraint("currency", "reconciliationmatch_currency_iso")]
+        indexes = [
+            # Serves the reconciliation pages: an account's matches and candidates by status.
+            models.Index(fields=["bank_account", "status"], name="recmatch_account_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"match #{self.pk} {self.rule} ({self.status})"
+
+
+class ReconciliationMatchItem(models.Model):
+    """One side of a match: a statement line or a payment. ``is_active`` items hold their line or
+    payment, and the partial unique constraints make sure each is held by one match at most."""
+
+    match = models.ForeignKey(ReconciliationMatch, on_delete=models.CASCADE, related_name="items")
+    statement_line = models.ForeignKey("banking.StatementLine", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="match_items")
+    payment = models.ForeignKey(PaymentInstruction, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="match_items")
+    amount = MoneyField()
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["match", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(statement_line__isnull=False, payment__isnull=True)
+                           | models.Q(statement_line__isnull=True, payment__isnull=False)),
+                name="recmatchitem_one_side"),
+            # A line and a payment are matched once at most (also the engine's "still open?" lookups).
+            models.UniqueConstraint(fields=["statement_line"],
+                                    condition=models.Q(is_active=True, statement_line__isnull=False),
+                                    name="recmatchitem_line_once"),
+            models.UniqueConstraint(fields=["payment"], condition=models.Q(is_active=True, payment__isnull=False),
+                                    name="recmatchitem_payment_once"),
+        ]
+
+    def __str__(self) -> str:
+        side = f"line {self.statement_line_id}" if self.statement_line_id else f"payment {self.payment_id}"
+        return f"match {self.match_id}: {side}"

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     # experience
     "apps.dashboard",
     "apps.demo",
+    "apps.sandbox",
 ]
 
 MIDDLEWARE = [

@@ -77,3 +77,6 @@ def journal_event(number: str = "JE-1", *, amount: str = "100.00", posting_date:
                       {"account": "160000", "currency": "EUR", "amount": amount, "dc": "H"}]}
     data.update(over)
     return data
+
+
+from tests.sandbox.support import make_connector, sandbox  # noqa: E402, F401 - fixtures for the e2e tests

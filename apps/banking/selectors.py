@@ -1,0 +1,41 @@
+"""Reads of bank accounts, statements and lines, scoped to the user's legal entities."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, QuerySet
+
+from apps.access.selectors import restrict
+
+from .choices import ReconciliationStatus, StatementKind
+from .models import BankStatement, CompanyBankAccount, StatementLine
+
+
+def bank_account_list(*, user) -> QuerySet[CompanyBankAccount]:
+    return restrict(CompanyBankAccount.objects.select_related("legal_entity", "bank"), user)
+
+
+def statement_list(*, user, bank_account_id: int | None = None, kind: str | None = None,
+                   date_from: date | None = None, date_to: date | None = None) -> QuerySet[BankStatement]:
+    """Statements newest first, with their line counts (one query, no N+1 on the list page)."""
+    qs = restrict(BankStatement.objects.select_related("bank_account", "legal_entity", "source_file"), user)
+    if bank_account_id is not None:
+        qs = qs.filter(bank_account_id=bank_account_id)
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    if date_from is not None:
+        qs = qs.filter(to_date__gte=date_from)
+    if date_to is not None:
+        qs = qs.filter(to_date__lte=date_to)
+    return qs.annotate(line_count=Count("lines")).order_by("-to_date", "-id")
+
+
+def statement_lines_open(*, user, bank_account_id: int | None = None) -> QuerySet[StatementLine]:
+    """Lines of end-of-day statements still waiting for reconciliation (unmatched or ambiguous), oldest first."""
+    qs = restrict(StatementLine.objects.select_related("statement__bank_account"), user, "statement__legal_entity")
+    qs = qs.filter(statement__kind=StatementKind.BOOKED,
+                   reconciliation_status__in=(ReconciliationStatus.UNMATCHED, ReconciliationStatus.AMBIGUOUS))
+    if bank_account_id is not None:
+        qs = qs.filter(statement__bank_account_id=bank_account_id)
+    return qs.order_by("booking_date", "id")

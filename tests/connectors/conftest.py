@@ -1,0 +1,1 @@
+from tests.sandbox.support import make_connector, sandbox  # noqa: F401 - fixtures
