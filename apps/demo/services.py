@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -36,6 +37,7 @@ from apps.treasury.choices import BatchStatus, CashPositionKind, PaymentStatus
 from apps.treasury.models import CashPosition, PaymentBatch, PaymentInstruction
 
 from . import catalog
+from .integrations import seed_integrations
 
 SOURCE_SYSTEMS = [
     ("sap-s4", "SAP S/4HANA (sandbox)", SystemKind.GL, "SAP S/4HANA"),
@@ -101,7 +103,9 @@ def demo_seed(*, seed: int = 20261126, today: date | None = None) -> dict[str, i
         _seed_documents(tally, rng, entity, suppliers[code], company_accounts[code], gl[code], ccs[code],
                         systems, today)
         _seed_cash(tally, rng, company_accounts[code], today)
-    return dict(tally)
+    if settings.FINSYNC_SANDBOX:
+        seed_integrations(tally, systems)
+    return {k: v for k, v in tally.items() if v}
 
 
 def _seed_company_accounts(tally, entities, banks) -> dict[str, list[CompanyBankAccount]]:

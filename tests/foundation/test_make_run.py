@@ -1,16 +1,20 @@
 """`make run`'s supervisor on the embedded defaults: SQLite + embedded Redis + web + worker + beat,
 the home page with demo data, and a clean stop on SIGTERM that leaves no process behind."""
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
+from apps.demo.integrations import DEMO_WEBHOOK_SECRET
+from apps.sync.signatures import sign
 from tests.processes import ROOT, wait_for
 
 pytestmark = pytest.mark.worker
@@ -66,6 +70,21 @@ def test_make_run_serves_the_product_and_stops_cleanly(tmp_path):
                                headers={"Referer": f"{base}/accounts/login/"})
             assert home.status_code == 200
             assert "Nordwind Handels GmbH" in home.text
+
+            # The demo's integration runs for real: a signed event becomes a journal in the ERP sandbox.
+            before = client.get("/sandbox/erp/_stats").json()["postings"]
+            event = json.dumps({"id": "demo-1", "type": "journal_entry", "data": {
+                "company": "DE01", "number": "DEMO-1", "posting_date": datetime.now(UTC).date().isoformat(),
+                "text": "Demo",
+                "lines": [{"account": "6100", "currency": "EUR", "amount": "10.00", "dc": "S"},
+                          {"account": "2000", "currency": "EUR", "amount": "10.00", "dc": "H"}]}}).encode()
+            ts = int(time.time())
+            accepted = client.post("/api/v1/inbound/ops-events/events", content=event, headers={
+                "Content-Type": "application/json", "X-FinSync-Timestamp": str(ts),
+                "X-FinSync-Signature": sign(DEMO_WEBHOOK_SECRET, ts, event)})
+            assert accepted.status_code == 202, accepted.text
+            wait_for(lambda: client.get("/sandbox/erp/_stats").json()["postings"] == before + 1, timeout=60,
+                     interval=0.5, what="the demo event to be posted to the ERP sandbox")
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
