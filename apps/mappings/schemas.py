@@ -56,6 +56,12 @@ def _reason(error) -> str:
     return error.message
 
 
+@cache
+def _validator(canonical_type: str, version: str) -> Draft202012Validator:
+    """Compiled once per schema and process: building a validator costs far more than using one."""
+    return Draft202012Validator(schema(canonical_type, version), format_checker=FormatChecker())
+
+
 def validate(canonical_type: str, obj: dict, version: str = "v1") -> list[dict[str, str]]:
-    validator = Draft202012Validator(schema(canonical_type, version), format_checker=FormatChecker())
+    validator = _validator(canonical_type, version)
     return [{"path": _where(e), "reason": _reason(e)} for e in sorted(validator.iter_errors(obj), key=str)]

@@ -1,0 +1,138 @@
+"""End to end, receive → delivered: records stored in batches, enqueued in chunks, processed by ONE
+Celery worker process (prefork, concurrency = cores) that maps, checks and posts each record to the
+SAP-shaped ERP sandbox over HTTP (served by uvicorn in another process). Celery's own no-op task rate
+on the same broker and worker is measured in the same run as the ceiling of "a task per record"."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import date
+
+from bench.common import ROOT, setup_django
+
+N = int(os.environ.get("FINSYNC_BENCH_E2E_RECORDS", "20000"))
+NOOP_TASKS = int(os.environ.get("FINSYNC_BENCH_NOOP_TASKS", "20000"))
+BATCH = 1000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _spawn(argv, env) -> subprocess.Popen:
+    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _world(port: int):
+    from apps.connectors.models import Connector
+    from apps.connectors.services import connector_set_credentials
+    from apps.demo.integrations import JOURNAL_EVENT_SPEC
+    from apps.ledger.models import AccountingPeriod, GLAccount
+    from apps.mappings.models import Mapping, MappingVersion
+    from apps.masterdata.models import LegalEntity, SourceSystem
+    from apps.sandbox.seed import CLIENTS
+    from apps.sandbox.services import sandbox_seed
+
+    today = date.today()  # noqa: DTZ011 - the bench's open period is "this month" on the machine
+    entity = LegalEntity.objects.create(code="DE01", name="Bench GmbH", country="DE", functional_currency="EUR")
+    for code, kind in [("6100", "expense"), ("2000", "liability")]:
+        GLAccount.objects.create(legal_entity=entity, code=code, name=code, account_type=kind)
+    AccountingPeriod.objects.create(legal_entity=entity, fiscal_year=today.year, number=today.month,
+                                    start_date=today.replace(day=1), end_date=today.replace(day=28), status="open")
+    events = SourceSystem.objects.create(code="ops-events", name="Events", kind="other")
+    hook = Connector.objects.create(code="ops-events", name="Events", system=events, kind="webhook", adapter="webhook")
+    mapping = Mapping.objects.create(source_system=events, object_type="journal_entry", canonical_type="journal_entry")
+    MappingVersion.objects.create(mapping=mapping, number=1, spec=JOURNAL_EVENT_SPEC, status="approved")
+    sap = SourceSystem.objects.create(code="sap-s4", name="SAP", kind="gl")
+    erp = Connector.objects.create(code="sap-s4", name="SAP", system=sap, kind="gl", adapter="sap_s4",
+                                   base_url=f"http://127.0.0.1:{port}/sandbox/erp", rate_limit_per_minute=0)
+    connector_set_credentials(connector=erp, credentials=dict(zip(("client_id", "client_secret"),
+                                                                   CLIENTS["erp"], strict=True)))
+    sandbox_seed()
+    return hook, today
+
+
+def _wait(predicate, timeout: float) -> float:
+    start = time.perf_counter()
+    while not predicate():
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError("benchmark did not finish in time")
+        time.sleep(0.2)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    setup_django()
+    import redis
+    from django.conf import settings
+    from django.db import connection
+
+    from apps.common.tasks import noop
+    from apps.connectors.adapters.base import InboundRecord
+    from apps.sync.models import SyncRecord
+    from apps.sync.services import records_receive
+
+    port = _free_port()
+    hook, today = _world(port)
+    env = dict(os.environ, FINSYNC_SANDBOX="1", FINSYNC_LOG_LEVEL="WARNING")
+    broker = redis.Redis.from_url(settings.REDIS_URL)
+    broker.flushdb()
+    web = _spawn([sys.executable, "-m", "uvicorn", "finsync.asgi:application", "--host", "127.0.0.1", "--port",
+                  str(port), "--workers", "2", "--no-access-log", "--log-level", "warning"], env)
+    worker_argv = [sys.executable, "-m", "celery", "-A", "finsync", "worker", "--loglevel", "WARNING",
+                   "--concurrency", str(os.cpu_count() or 2), "--without-gossip", "--without-mingle"]
+    try:
+        # 1. Celery's ceiling: no-op tasks queued first, then drained by the same kind of worker.
+        for _ in range(NOOP_TASKS):
+            noop.delay()
+        worker = _spawn(worker_argv, env)
+        noop_seconds = _wait(lambda: broker.llen("celery") == 0, 600)
+        _stop(worker)
+
+        # 2. End to end: receive in batches (each enqueues its chunks on commit), one worker delivers.
+        worker = _spawn(worker_argv, env)
+        beat = _spawn([sys.executable, "-m", "celery", "-A", "finsync", "beat", "--loglevel", "WARNING"], env)
+        time.sleep(3)  # let the worker boot before the clock starts
+        started = time.perf_counter()
+        for start in range(0, N, BATCH):
+            items = [InboundRecord(object_type="journal_entry", external_id=f"evt-{i}", payload={
+                "company": "DE01", "number": f"JE-{i}", "posting_date": today.isoformat(),
+                "lines": [{"account": "6100", "currency": "EUR", "amount": f"{i % 997 + 1}.00", "dc": "S"},
+                          {"account": "2000", "currency": "EUR", "amount": f"{i % 997 + 1}.00", "dc": "H"}]})
+                for i in range(start, min(N, start + BATCH))]
+            records_receive(connector=hook, items=items)
+        received = time.perf_counter() - started
+        _wait(lambda: SyncRecord.objects.filter(status="delivered").count() == N, 3600)
+        elapsed = time.perf_counter() - started
+        _stop(beat)
+        _stop(worker)
+        failed = SyncRecord.objects.exclude(status="delivered").count()
+    finally:
+        _stop(web)
+    result = {"vendor": connection.vendor, "records": N, "receive_records_per_s": N / received,
+              "e2e_records_per_s": N / elapsed, "noop_tasks": NOOP_TASKS, "noop_tasks_per_s": NOOP_TASKS / noop_seconds,
+              "not_delivered": failed, "worker_concurrency": os.cpu_count() or 2}
+    result["ratio"] = result["e2e_records_per_s"] / result["noop_tasks_per_s"]
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main()
