@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.audit.services import audit_record
@@ -69,9 +69,13 @@ def connector_webhook_secret(connector: Connector) -> str:
 
 
 def connector_record_success(*, connector: Connector) -> None:
-    Connector.objects.filter(pk=connector.pk).update(
-        consecutive_failures=0, circuit_state=CircuitState.CLOSED, circuit_opened_at=None,
-        last_success_at=timezone.now())
+    """Close the circuit and note the success. Healthy connectors are written at most every few
+    seconds: a write per delivered record would make every worker queue on this one row."""
+    now = timezone.now()
+    Connector.objects.filter(pk=connector.pk).filter(
+        Q(consecutive_failures__gt=0) | ~Q(circuit_state=CircuitState.CLOSED) | Q(last_success_at__isnull=True)
+        | Q(last_success_at__lt=now - timedelta(seconds=5))
+    ).update(consecutive_failures=0, circuit_state=CircuitState.CLOSED, circuit_opened_at=None, last_success_at=now)
 
 
 def connector_record_failure(*, connector: Connector, error: str) -> None:

@@ -21,7 +21,6 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.common.logcontext import correlation
-from apps.connectors.adapters import get_adapter
 from apps.connectors.adapters.base import InboundRecord, OutboundRequest
 from apps.connectors.errors import (
     AuthorisationError,
@@ -43,8 +42,9 @@ from apps.mappings.services import mapping_apply, mapping_version_in_effect
 from apps.masterdata.models import LegalEntity
 
 from . import backoff, metrics
+from .adapter_pool import adapter_for, adapter_pool
 from .choices import ACTIVE_STATUSES, AttemptOutcome, Direction, RecordStatus
-from .flows import FLOWS, UNROUTED, flow_for, target_connector
+from .flows import FLOWS, UNROUTED, Flow, LocalRejection, flow_for, target_connector
 from .models import SyncAttempt, SyncRecord, new_correlation_id
 
 logger = logging.getLogger("finsync.sync")
@@ -164,9 +164,10 @@ def _claim(record_id: int, now, *, force: bool = False) -> bool:
 def records_process(record_ids: list[int]) -> dict[str, int]:
     """Process a chunk of records; returns outcomes by name. Safe to run twice for the same ids."""
     outcomes: dict[str, int] = {}
-    for record_id in record_ids:
-        outcome = record_process(record_id)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    with adapter_pool():
+        for record_id in record_ids:
+            outcome = record_process(record_id)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
 
 
@@ -277,6 +278,8 @@ def _describe(errors: list[dict]) -> str:
 
 
 def _deliver(record: SyncRecord, attempt: SyncAttempt, started: float, flow, canonical: dict) -> str:
+    if flow.delivers_locally:
+        return _deliver_locally(record, attempt, started, flow, canonical)
     target = record.connector if record.direction == Direction.OUTBOUND else target_connector(flow, record.connector)
     if target is None:
         return _business_exception(record, attempt, started, kind="technical.unsupported",
@@ -289,7 +292,7 @@ def _deliver(record: SyncRecord, attempt: SyncAttempt, started: float, flow, can
                        next_attempt_at=max(retry_at, timezone.now() + timedelta(seconds=1)))
     request = OutboundRequest(object_type=flow.outbound_object_type, payload=canonical,
                               idempotency_key=record.idempotency_key, correlation_id=record.correlation_id)
-    adapter = get_adapter(target)
+    adapter = adapter_for(target)
     try:
         if flow.money_moving and _technical_failures(record):
             # A money-moving create is never retried blindly: ask whether the earlier try landed.
@@ -316,10 +319,28 @@ def _deliver(record: SyncRecord, attempt: SyncAttempt, started: float, flow, can
         return _business_exception(record, attempt, started, kind="technical.unsupported", message=exc.message)
     connector_record_success(connector=target)
     with transaction.atomic():
+        hook = flow.delivered_hook()
+        if hook is not None:  # keep the target's answer (e.g. the ERP's supplier number) with the delivery
+            hook(record=record, canonical=canonical, result=result)
         exceptions_auto_resolve_for_record(record=record)
         return _finish(record, attempt, outcome=AttemptOutcome.DUPLICATE if result.duplicate else
                        AttemptOutcome.DELIVERED, status=RecordStatus.DELIVERED, started=started,
                        delivered_at=timezone.now(), target_external_id=result.external_id[:200])
+
+
+def _deliver_locally(record: SyncRecord, attempt: SyncAttempt, started: float, flow: Flow, canonical: dict) -> str:
+    """FinSync itself is the target (statement import, master data, fan-out): the handler's writes, the
+    record's delivered status and the closing of its earlier cases commit together, or not at all."""
+    try:
+        with transaction.atomic():
+            result = flow.local()(record=record, canonical=canonical)
+            exceptions_auto_resolve_for_record(record=record)
+            return _finish(record, attempt, outcome=AttemptOutcome.DUPLICATE if result.duplicate else
+                           AttemptOutcome.DELIVERED, status=RecordStatus.DELIVERED, started=started,
+                           delivered_at=timezone.now(), target_external_id=result.external_id[:200])
+    except LocalRejection as exc:
+        return _business_exception(record, attempt, started, kind=exc.kind, message=exc.message,
+                                   dimensions=exc.dimensions, details=exc.details)
 
 
 def _technical_failure(record, attempt, started, target, exc: TechnicalError) -> str:
