@@ -1,5 +1,6 @@
-"""The demo's integration landscape: connectors to the sandbox systems and an approved mapping, so
-that `make run` shows records flowing (post a signed event → journal in the SAP-shaped sandbox)."""
+"""The demo's integration landscape: connectors to the sandbox systems and approved mappings, so that
+`make run` shows records flowing (post a signed event → journal in the SAP-shaped sandbox; poll Coupa,
+Kyriba and the bank → the business flows of docs/FLOWS.md)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from apps.connectors.services import connector_set_credentials, connector_set_we
 from apps.mappings.models import Mapping, MappingVersion
 from apps.masterdata.choices import SystemKind
 from apps.masterdata.models import SourceSystem
+
+from .mapping_specs import FLOW_CONNECTOR_SETTINGS, FLOW_MAPPINGS
 
 # The demo webhook secret is public on purpose (demo only; seed_demo refuses to run outside demo mode).
 DEMO_WEBHOOK_SECRET = "demo-webhook-secret"
@@ -60,10 +63,14 @@ def seed_integrations(tally, systems: dict[str, SourceSystem]) -> None:
     for code, name, system_code, kind, adapter, url, credentials, domain, team in specs:
         connector, created_now = Connector.objects.get_or_create(code=code, defaults={
             "name": name, "system": systems[system_code], "kind": kind, "adapter": adapter, "base_url": url,
-            "owning_domain": domain, "owning_team": team})
+            "owning_domain": domain, "owning_team": team, "settings": FLOW_CONNECTOR_SETTINGS.get(code, {})})
         if created_now:
             connector_set_credentials(connector=connector, credentials=credentials)
             tally["Connector"] += 1
+        elif code in FLOW_CONNECTOR_SETTINGS and "routes" not in (connector.settings or {}):
+            # A demo database from before the flows: turn them on, keeping whatever else was configured.
+            connector.settings = {**FLOW_CONNECTOR_SETTINGS[code], **(connector.settings or {})}
+            connector.save(update_fields=["settings", "updated_at"])
     events_system, made = SourceSystem.objects.get_or_create(
         code="ops-events", defaults={"name": "Operations events", "kind": SystemKind.OTHER, "vendor": "any (webhook)"})
     tally["SourceSystem"] += int(made)
@@ -76,10 +83,27 @@ def seed_integrations(tally, systems: dict[str, SourceSystem]) -> None:
     mapping, made = Mapping.objects.get_or_create(source_system=events_system, object_type="journal_entry",
                                                   defaults={"canonical_type": "journal_entry",
                                                             "description": "Journal events → canonical journal"})
+    users = get_user_model().objects
+    integration, controller = users.get(username="integration"), users.get(username="controller")
     if made:
-        users = get_user_model().objects
         MappingVersion.objects.create(mapping=mapping, number=1, spec=JOURNAL_EVENT_SPEC, status="approved",
-                                      proposed_by=users.get(username="integration"),
-                                      approved_by=users.get(username="controller"),
+                                      proposed_by=integration, approved_by=controller,
                                       note="Initial version for the demo")
         tally["MappingVersion"] += 1
+    tally["MappingVersion"] += flow_mappings_seed(systems=systems, proposed_by=integration, approved_by=controller)
+
+
+def flow_mappings_seed(*, systems: dict[str, SourceSystem], proposed_by, approved_by) -> int:
+    """Approved first versions of the business flows' mappings (apps/demo/mapping_specs.py), proposed by one
+    person and approved by another; a mapping that exists already is left alone. Returns versions created."""
+    created = 0
+    for system_code, object_type, canonical_type, spec, description in FLOW_MAPPINGS:
+        mapping, made = Mapping.objects.get_or_create(source_system=systems[system_code], object_type=object_type,
+                                                      defaults={"canonical_type": canonical_type,
+                                                                "description": description})
+        if made:
+            MappingVersion.objects.create(mapping=mapping, number=1, spec=spec, status="approved",
+                                          proposed_by=proposed_by, approved_by=approved_by,
+                                          note="Initial version for the demo")
+            created += 1
+    return created
