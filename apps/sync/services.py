@@ -448,8 +448,12 @@ def record_replay(*, record: SyncRecord, actor, version_choice: str = "current",
     if errors or flow is None:
         would = "fail again: " + (_describe(errors) if errors else "no flow handles it")
     else:
-        target = target_connector(flow, record.connector)
-        would = f"map with {version} and deliver to {target.name if target else 'no connector (would fail)'}"
+        if flow.delivers_locally:
+            would = f"map with {version} and store it in FinSync ({flow.label.lower()})"
+        else:
+            target = (record.connector if record.direction == Direction.OUTBOUND
+                      else target_connector(flow, record.connector))
+            would = f"map with {version} and deliver to {target.name if target else 'no connector (would fail)'}"
     plan = ReplayPlan(record=record, would=would)
     if dry_run:
         return plan
