@@ -443,7 +443,10 @@ def record_replay(*, record: SyncRecord, actor, version_choice: str = "current",
     if record.status == RecordStatus.DELIVERED:
         raise DomainError("This record was delivered already; replaying it would post it twice.",
                           code="already_delivered")
-    canonical, version, errors = _map(record, version_choice)
+    if record.direction == Direction.OUTBOUND:
+        version, errors = "the canonical object FinSync produced", []  # outbound records are canonical already
+    else:
+        _canonical, version, errors = _map(record, version_choice)
     flow = FLOWS.get(record.flow)
     if errors or flow is None:
         would = "fail again: " + (_describe(errors) if errors else "no flow handles it")
