@@ -28,6 +28,8 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("apps.access.urls")),
+    path("workbench/", include("apps.workbench.urls")),
+    path("connectors/", include("apps.connectors.urls")),
     path("api/v1/", include(api_v1)),
     path("", include("apps.dashboard.urls")),
 ]

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "apps.banking",
     # experience
     "apps.dashboard",
+    "apps.workbench",
     "apps.demo",
     "apps.sandbox",
 ]

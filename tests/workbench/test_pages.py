@@ -1,0 +1,99 @@
+"""Workbench and connector pages: scoping, filters in the URL, empty states, query budget, real browser."""
+
+import pytest
+
+from apps.connectors.models import Connector
+from apps.demo.services import demo_seed
+from apps.exceptions.services import exception_raise
+from tests.browser import screenshot_path
+
+
+def _case(entity, reference, kind="invoice.duplicate", **kw):
+    return exception_raise(kind=kind, message=f"Invoice {reference} for 100.00 EUR already exists",
+                           reference=reference, legal_entity=entity, record_type="invoice", **kw)
+
+
+@pytest.mark.django_db
+def test_workbench_lists_only_the_users_entities_and_hides_others_details(client_for, controller, outsider,
+                                                                          entity_de, entity_us):
+    mine = _case(entity_de, "INV-DE-1")
+    theirs = _case(entity_us, "INV-US-1")
+
+    page = client_for(controller).get("/workbench/")
+
+    assert [c.pk for c in page.context["page"].object_list] == [mine.pk]
+    assert client_for(controller).get(f"/workbench/{theirs.pk}/").status_code == 404
+    assert client_for(outsider).get(f"/workbench/{mine.pk}/").status_code == 404
+    detail = client_for(controller).get(f"/workbench/{mine.pk}/")
+    assert detail.status_code == 200
+    assert b"INV-DE-1" in detail.content
+
+
+@pytest.mark.django_db
+def test_filters_come_from_the_url(client_for, controller, entity_de):
+    high = _case(entity_de, "INV-1")
+    medium = _case(entity_de, "PO-7", kind="invoice.match")
+
+    by_severity = client_for(controller).get("/workbench/", {"severity": "high"})
+    by_text = client_for(controller).get("/workbench/", {"q": "PO-7"})
+    resolved_only = client_for(controller).get("/workbench/", {"status": "resolved"})
+
+    assert [c.pk for c in by_severity.context["page"].object_list] == [high.pk]
+    assert [c.pk for c in by_text.context["page"].object_list] == [medium.pk]
+    assert list(resolved_only.context["page"].object_list) == []
+    assert b"Nothing needs you here" in resolved_only.content
+
+
+@pytest.mark.django_db
+def test_workbench_query_budget_does_not_grow_with_rows(client_for, controller, entity_de,
+                                                        django_assert_max_num_queries):
+    for n in range(60):
+        _case(entity_de, f"INV-{n}")
+    client = client_for(controller)
+    with django_assert_max_num_queries(12):
+        response = client.get("/workbench/")
+    assert len(response.context["page"].object_list) == 50
+
+
+@pytest.mark.django_db
+def test_connectors_page_shows_health_and_never_secrets(client_for, controller):
+    demo_seed()
+    response = client_for(controller).get("/connectors/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "SAP S/4HANA (sandbox)" in body
+    assert "sandbox-erp-secret" not in body
+    assert Connector.objects.get(code="sap-s4").credentials_encrypted not in body
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_pages_in_a_real_browser(page, live_server, login):
+    from django.contrib.auth import get_user_model
+
+    from apps.masterdata.models import LegalEntity
+
+    demo_seed()
+    de = LegalEntity.objects.get(code="DE01")
+    for n in range(3):
+        _case(de, f"INV-2026-{n:04d}")
+    _case(de, "JE-4711", kind="journal.closed_period")
+    login(page, "controller", "finsync-demo")
+    assert get_user_model().objects.filter(username="controller").exists()
+
+    page.click("text=Workbench")
+    page.wait_for_selector("table.data")
+    assert page.locator("table.data tbody tr").count() == 4
+    page.screenshot(path=str(screenshot_path("workbench-list")), full_page=True)
+    page.select_option("select[name=severity]", ["high"])
+    page.click("button:has-text('Apply')")
+    page.wait_for_url("**severity=high**")
+    assert "severity=high" in page.url
+    page.click("table.data tbody tr:first-child td:nth-child(2) a")
+    page.wait_for_selector("h2:has-text('What went wrong')")
+    page.screenshot(path=str(screenshot_path("workbench-detail")), full_page=True)
+
+    page.click("text=Connectors")
+    page.wait_for_selector("table.data")
+    assert "SAP S/4HANA (sandbox)" in page.inner_text("table.data")
+    page.screenshot(path=str(screenshot_path("connectors")), full_page=True)
