@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from apps.common.admin import ReadOnlyAdmin
 
-from .models import CashPosition, PaymentBatch, PaymentInstruction
+from .models import CashPosition, PaymentBatch, PaymentInstruction, ReconciliationMatch, ReconciliationMatchItem
 
 
 class PaymentInstructionInline(admin.TabularInline):
@@ -45,3 +45,25 @@ class CashPositionAdmin(ReadOnlyAdmin):
     list_filter = ("legal_entity", "kind", "currency")
     date_hierarchy = "position_date"
     list_select_related = ("bank_account", "legal_entity")
+
+
+class ReconciliationMatchItemInline(admin.TabularInline):
+    model = ReconciliationMatchItem
+    extra = 0
+    fields = ("statement_line", "payment", "is_active")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReconciliationMatch)
+class ReconciliationMatchAdmin(ReadOnlyAdmin):
+    """Matches are confirmed or undone through the audited reconciliation services, not edited here."""
+
+    list_display = ("id", "bank_account", "legal_entity", "rule", "status", "created_at", "decided_by")
+    list_filter = ("legal_entity", "rule", "status")
+    date_hierarchy = "created_at"
+    list_select_related = ("bank_account", "legal_entity", "decided_by")
+    inlines = [ReconciliationMatchItemInline]

@@ -42,7 +42,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 from rapidfuzz import fuzz
 
@@ -56,10 +56,18 @@ from apps.exceptions.models import ExceptionCase
 from apps.exceptions.services import exception_raise
 
 from .choices import PaymentStatus
-from .models import MatchRule, MatchStatus, PaymentInstruction, ReconciliationMatch, ReconciliationMatchItem
+from .models import (
+    MatchRule,
+    MatchStatus,
+    PaymentBatch,
+    PaymentInstruction,
+    ReconciliationMatch,
+    ReconciliationMatchItem,
+)
 
 CHUNK_SIZE = 5000
 NAME_SIMILARITY = 85
+BATCH_DATE_SLACK_DAYS = 7  # a payment's requested date may differ a little from its batch's execution date
 MAX_SPLIT_GROUP = 10  # lines per counterparty looked at for many-to-one sums (C(10,2)+C(10,3) = 165 sums)
 OPEN_LINE_STATUSES = (ReconciliationStatus.UNMATCHED, ReconciliationStatus.AMBIGUOUS)
 MATCHABLE_PAYMENT_STATUSES = (PaymentStatus.SENT, PaymentStatus.ACCEPTED, PaymentStatus.SETTLED)
@@ -164,13 +172,34 @@ def _normal(value: str | None) -> str:
 def _open_lines():
     """Lines the engine works on (see the module docstring)."""
     return StatementLine.objects.filter(statement__kind=StatementKind.BOOKED, status=EntryStatus.BOOKED,
-                                        reversal=False, reconciliation_status__in=OPEN_LINE_STATUSES)
+                                        reversal=False, reconciliation_status__in=OPEN_LINE_STATUSES).order_by()
 
 
 def _open_payments():
-    held = ReconciliationMatchItem.objects.filter(payment=OuterRef("pk"), is_active=True)
+    """Payments that can be on a statement. Whether one is already matched is checked afterwards by
+    ``_unheld`` with an index lookup: as a NOT EXISTS inside this query, a planner with stale statistics
+    on the (fast-growing) match table turns it into a scan per row."""
     return PaymentInstruction.objects.filter(status__in=MATCHABLE_PAYMENT_STATUSES,
-                                             batch__debtor_account__isnull=False).exclude(Exists(held))
+                                             batch__debtor_account__isnull=False).order_by()
+
+
+def _unheld(rows: Iterable[dict]) -> list[_Payment]:
+    payments = [_payment(r) for r in rows]
+    ids = [p.id for p in payments]
+    held: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        held.update(ReconciliationMatchItem.objects.filter(payment_id__in=ids[start:start + 5000], is_active=True)
+                    .order_by().values_list("payment_id", flat=True))
+    # A stable order (date, end-to-end id) keeps proposals and their ids the same on every database.
+    return sorted((p for p in payments if p.id not in held), key=lambda p: (p.day, p.end_to_end_id, p.id))
+
+
+def _batch_ids(accounts: set[int], span: tuple[date, date]) -> list[int]:
+    """Batches of these accounts executed around the span. Payments are then read through the batch
+    foreign-key index instead of scanning every payment of the account (which grows with history)."""
+    slack = timedelta(days=BATCH_DATE_SLACK_DAYS)
+    return list(PaymentBatch.objects.filter(debtor_account_id__in=accounts, requested_execution_date__range=(
+        span[0] - slack, span[1] + slack)).order_by().values_list("id", flat=True))
 
 
 def _counterparty_score(line: _Line, payment: _Payment) -> int:
@@ -270,13 +299,13 @@ def _blocked_pairs(line_ids: list[int]) -> set[tuple[int, int]]:
     undone = ReconciliationMatchItem.objects.filter(
         statement_line_id__in=line_ids, match__status__in=(MatchStatus.UNDONE, MatchStatus.DISMISSED))
     lines_by_match: dict[int, list[int]] = defaultdict(list)
-    for match_id, line_id in undone.values_list("match_id", "statement_line_id"):
+    for match_id, line_id in undone.order_by().values_list("match_id", "statement_line_id"):
         lines_by_match[match_id].append(line_id)
     if not lines_by_match:
         return set()
     pairs = set()
     for match_id, payment_id in ReconciliationMatchItem.objects.filter(
-            match_id__in=list(lines_by_match), payment__isnull=False).values_list("match_id", "payment_id"):
+            match_id__in=list(lines_by_match), payment__isnull=False).order_by().values_list("match_id", "payment_id"):
         pairs.update((line_id, payment_id) for line_id in lines_by_match[match_id])
     return pairs
 
@@ -291,7 +320,7 @@ def _by_end_to_end_id(lines: list[_Line], blocked: set[tuple[int, int]]) -> list
     # Lines outside this chunk carrying the same id (the bank booked it twice?) make it ambiguous.
     counts = dict(_open_lines().filter(credit_debit=CreditDebit.DEBIT, end_to_end_id__in=list(by_id))
                   .values_list("end_to_end_id").annotate(n=Count("id")).values_list("end_to_end_id", "n"))
-    payments = [_payment(r) for r in _open_payments().filter(end_to_end_id__in=list(by_id)).values(*_PAYMENT_FIELDS)]
+    payments = _unheld(_open_payments().filter(end_to_end_id__in=list(by_id)).values(*_PAYMENT_FIELDS))
     decisions = []
     for payment in payments:
         candidates = [line for line in by_id[payment.end_to_end_id]
@@ -333,9 +362,10 @@ def _by_amount_date_counterparty(lines: list[_Line], blocked, used_payments: set
     if span is None:
         return []
     accounts = {line.bank_account_id for line in lines}
-    payments = [_payment(r) for r in _open_payments().filter(
-        amount__in=list({line.amount for line in lines}), batch__debtor_account_id__in=accounts,
-        requested_date__range=span).exclude(pk__in=used_payments).values(*_PAYMENT_FIELDS)]
+    payments = _unheld(_open_payments().filter(
+        batch_id__in=_batch_ids(accounts, span), amount__in=list({line.amount for line in lines}),
+        batch__debtor_account_id__in=accounts, requested_date__range=span).exclude(pk__in=used_payments).values(
+        *_PAYMENT_FIELDS))
     if not payments:
         return []
     by_key: dict[tuple, list[_Payment]] = defaultdict(list)
@@ -394,17 +424,22 @@ def _by_batch_total(lines: list[_Line], blocked, used_payments: set[int], window
     if span is None:
         return []
     accounts = {line.bank_account_id for line in lines}
-    open_payments = _open_payments().filter(batch__debtor_account_id__in=accounts, requested_date__range=span).exclude(
-        pk__in=used_payments)
-    totals = list(open_payments.values("batch_id", "batch__debtor_account_id", "currency").annotate(
-        total=Sum("amount"), n=Count("id")).filter(n__gte=2))
+    open_payments = _unheld(_open_payments().filter(batch_id__in=_batch_ids(accounts, span),
+                                                    batch__debtor_account_id__in=accounts,
+                                                    requested_date__range=span).values(*_PAYMENT_FIELDS))
+    payments_by_batch: dict[int, list[_Payment]] = defaultdict(list)
+    for payment in open_payments:
+        if payment.id not in used_payments:
+            payments_by_batch[payment.batch_id].append(payment)
     line_amounts = {line.amount for line in lines}
-    totals = [t for t in totals if t["total"] in line_amounts]
+    totals = []
+    for batch_id, batch_payments in payments_by_batch.items():
+        total = sum(p.amount for p in batch_payments)
+        if len(batch_payments) >= 2 and total in line_amounts and len({p.currency for p in batch_payments}) == 1:
+            totals.append({"batch_id": batch_id, "batch__debtor_account_id": batch_payments[0].bank_account_id,
+                           "currency": batch_payments[0].currency, "total": total})
     if not totals:
         return []
-    payments_by_batch: dict[int, list[_Payment]] = defaultdict(list)
-    for row in open_payments.filter(batch_id__in=[t["batch_id"] for t in totals]).values(*_PAYMENT_FIELDS):
-        payments_by_batch[row["batch_id"]].append(_payment(row))
     competing = _competing_lines({t["total"] for t in totals}, accounts, span)
     decisions = []
     for line in lines:
@@ -462,9 +497,10 @@ def _by_split_debit(lines: list[_Line], blocked, used_payments: set[int], window
         return []
     span = _date_range((line.day for line in lines), window, 1)
     accounts = {key[0] for key in sums}
-    payments = [_payment(r) for r in _open_payments().filter(
-        amount__in=list({key[3] for key in sums}), batch__debtor_account_id__in=accounts,
-        requested_date__range=span).exclude(pk__in=used_payments).values(*_PAYMENT_FIELDS)]
+    payments = _unheld(_open_payments().filter(
+        batch_id__in=_batch_ids(accounts, span), amount__in=list({key[3] for key in sums}),
+        batch__debtor_account_id__in=accounts, requested_date__range=span).exclude(pk__in=used_payments).values(
+        *_PAYMENT_FIELDS))
     decisions = []
     taken: set[int] = set()
     for payment in payments:
@@ -506,14 +542,15 @@ def _store(decisions: list[_Decision], result: RunResult, actor) -> None:
     # A candidate already proposed earlier is not proposed again.
     existing = set()
     for match_id, line_id in ReconciliationMatchItem.objects.filter(
-            statement_line_id__in=line_ids, match__status=MatchStatus.PROPOSED).values_list("match_id",
+            statement_line_id__in=line_ids, match__status=MatchStatus.PROPOSED).order_by().values_list("match_id",
                                                                                           "statement_line_id"):
         existing.add((match_id, line_id))
     proposed_pairs = set()
     if existing:
         payments_of = defaultdict(set)
         for match_id, payment_id in ReconciliationMatchItem.objects.filter(
-                match_id__in={m for m, _ in existing}, payment__isnull=False).values_list("match_id", "payment_id"):
+                match_id__in={m for m, _ in existing}, payment__isnull=False).order_by().values_list("match_id",
+                                                                                                   "payment_id"):
             payments_of[match_id].add(payment_id)
         proposed_pairs = {(line_id, frozenset(payments_of[m])) for m, line_id in existing}
     fresh = [d for d in decisions if d.status == MatchStatus.ACTIVE or not all(

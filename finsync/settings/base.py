@@ -150,6 +150,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "finsync-heartbeat": {"task": "apps.common.tasks.heartbeat", "schedule": 15.0},
     "sync-sweep": {"task": "sync.sweep", "schedule": float(env_int("FINSYNC_SWEEP_SECONDS", 5))},
+    "treasury-payments-unacknowledged": {"task": "treasury.payments_unacknowledged_check", "schedule": 900.0},
+    "treasury-reconciliation-run": {"task": "treasury.reconciliation_run", "schedule": 1800.0},
+    "treasury-reconciliation-unmatched": {"task": "treasury.reconciliation_unmatched_check", "schedule": 3600.0},
 }
 
 # --- Auth -----------------------------------------------------------------------------------------
@@ -239,6 +242,10 @@ FINSYNC_CIRCUIT_THRESHOLD = env_int("FINSYNC_CIRCUIT_THRESHOLD", 5)
 FINSYNC_CIRCUIT_COOLDOWN_SECONDS = env_int("FINSYNC_CIRCUIT_COOLDOWN_SECONDS", 30)
 # A received record no worker picked up after this long is re-sent by the sweeper (its task was lost).
 FINSYNC_LOST_AFTER_SECONDS = env_int("FINSYNC_LOST_AFTER_SECONDS", 30)
+# Treasury controls: hours a sent batch may wait for its pain.002; reconciliation windows.
+FINSYNC_ACK_SLA_HOURS = env_int("FINSYNC_ACK_SLA_HOURS", 4)
+FINSYNC_RECON_UNMATCHED_DAYS = env_int("FINSYNC_RECON_UNMATCHED_DAYS", 5)
+FINSYNC_RECON_DATE_WINDOW_DAYS = env_int("FINSYNC_RECON_DATE_WINDOW_DAYS", 3)
 FINSYNC_METRICS_TOKEN = env_str("FINSYNC_METRICS_TOKEN", "")
 FINSYNC_FERNET_KEYS = env_list("FINSYNC_FERNET_KEYS", []) or [embedded.dev_fernet_key()]
 
