@@ -33,7 +33,7 @@ class SyncRecordViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return SyncRecordDetailSerializer if self.action == "retrieve" else SyncRecordSerializer
 
-    @extend_schema(request=ReplaySerializer, responses={200: dict})
+    @extend_schema(request=ReplaySerializer, responses={200: dict}, operation_id="records_replay_matching")
     @action(detail=False, methods=["post"], url_path="replay", permission_classes=[capability(Capability.REPLAY)])
     def replay_matching(self, request):
         """Replay every replayable record matching the query-string filters (dry_run to preview)."""
