@@ -8,7 +8,7 @@ from .selectors import can, user_roles, visible_entities
 # Top navigation, in order. An entry appears once its page exists (its URL name resolves).
 NAV = [
     ("Workbench", "workbench:list"),
-    ("Dashboards", "dashboard:index"),
+    ("Dashboards", "dashboards"),
     ("Connectors", "connectors:list"),
     ("Bank files", "banking:upload"),
     ("Controls", "controls:index"),

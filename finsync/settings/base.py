@@ -7,8 +7,10 @@ starts an embedded Redis (finsync/embedded.py). The same code paths serve both.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import dj_database_url
+import plotly
 from django.core.exceptions import ImproperlyConfigured
 
 from finsync import embedded
@@ -176,7 +178,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env_str("FINSYNC_STATIC_ROOT") or str(DATA_DIR / "staticfiles")
 embedded.data_dir().joinpath("staticfiles").mkdir(exist_ok=True)
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Plotly's browser bundle is served from the installed package (no CDN: FinSync works offline).
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/plotly", Path(plotly.__file__).parent / "package_data")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
