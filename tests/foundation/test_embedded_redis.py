@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-from tests.processes import ROOT, wait_for
+from tests.processes import ROOT, pid_alive, wait_for
 
 STARTER = """
 import sys
@@ -16,12 +16,6 @@ sys.stdin.read()
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_embedded_redis_answers_and_dies_with_its_owner_even_when_killed(tmp_path):
@@ -36,6 +30,6 @@ def test_embedded_redis_answers_and_dies_with_its_owner_even_when_killed(tmp_pat
     owner.send_signal(signal.SIGKILL)  # no atexit hook runs
     owner.wait(10)
 
-    wait_for(lambda: not _alive(int(pid)), timeout=10, what="the orphaned redis-server to stop")
+    wait_for(lambda: not pid_alive(int(pid)), timeout=10, what="the orphaned redis-server to stop")
     time.sleep(0.1)
-    assert not _alive(int(pid))
+    assert not pid_alive(int(pid))

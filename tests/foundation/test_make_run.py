@@ -4,7 +4,6 @@ the home page with demo data, and a clean stop on SIGTERM that leaves no process
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,12 @@ import pytest
 
 from apps.demo.integrations import DEMO_WEBHOOK_SECRET
 from apps.sync.signatures import sign
-from tests.processes import ROOT, wait_for
+from finsync.embedded import free_port
+from tests.processes import ROOT, pid_alive, wait_for
 
 pytestmark = pytest.mark.worker
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _descendants(pid: int) -> set[int]:
@@ -41,7 +37,7 @@ def _descendants(pid: int) -> set[int]:
 
 
 def test_make_run_serves_the_product_and_stops_cleanly(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
     env.update({"FINSYNC_DATA_DIR": str(tmp_path / "data"), "PORT": str(port), "PYTHONUNBUFFERED": "1"})
     log = open(tmp_path / "run.log", "wb")  # noqa: SIM115 - closed below
@@ -95,15 +91,5 @@ def test_make_run_serves_the_product_and_stops_cleanly(tmp_path):
     assert "Demo logins (password: finsync-demo)" in output
     assert "FinSync stopped." in output
     time.sleep(0.5)
-    alive = [pid for pid in children if _exists(pid)]
+    alive = [pid for pid in children if pid_alive(pid)]
     assert alive == [], f"processes left behind: {alive}"
-
-
-def _exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie is gone for our purposes
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().split()[2] != "Z"

