@@ -38,6 +38,8 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def _world(port: int):
+    from django.contrib.auth import get_user_model
+
     from apps.connectors.models import Connector
     from apps.connectors.services import connector_set_credentials
     from apps.demo.integrations import JOURNAL_EVENT_SPEC
@@ -56,7 +58,9 @@ def _world(port: int):
     events = SourceSystem.objects.create(code="ops-events", name="Events", kind="other")
     hook = Connector.objects.create(code="ops-events", name="Events", system=events, kind="webhook", adapter="webhook")
     mapping = Mapping.objects.create(source_system=events, object_type="journal_entry", canonical_type="journal_entry")
-    MappingVersion.objects.create(mapping=mapping, number=1, spec=JOURNAL_EVENT_SPEC, status="approved")
+    maker, checker = (get_user_model().objects.create(username=name) for name in ("bench-maker", "bench-checker"))
+    MappingVersion.objects.create(mapping=mapping, number=1, spec=JOURNAL_EVENT_SPEC, status="approved",
+                                  proposed_by=maker, reviewed_by=checker)
     sap = SourceSystem.objects.create(code="sap-s4", name="SAP", kind="gl")
     erp = Connector.objects.create(code="sap-s4", name="SAP", system=sap, kind="gl", adapter="sap_s4",
                                    base_url=f"http://127.0.0.1:{port}/sandbox/erp", rate_limit_per_minute=0)

@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("apps.sync.api.urls")),
     path("", include("apps.exceptions.api.urls")),
     path("", include("apps.connectors.api.urls")),
+    path("", include("apps.jobs.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The Swagger page is a page for people: anonymous visitors go to the login form.
     path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("accounts/", include("apps.access.urls")),
     path("workbench/", include("apps.workbench.urls")),
     path("connectors/", include("apps.connectors.urls")),
+    path("jobs/", include("apps.jobs.urls")),
     path("api/v1/", include(api_v1)),
     path("", include("apps.dashboard.urls")),
 ]

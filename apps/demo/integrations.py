@@ -87,8 +87,8 @@ def seed_integrations(tally, systems: dict[str, SourceSystem]) -> None:
     integration, controller = users.get(username="integration"), users.get(username="controller")
     if made:
         MappingVersion.objects.create(mapping=mapping, number=1, spec=JOURNAL_EVENT_SPEC, status="approved",
-                                      proposed_by=integration, approved_by=controller,
-                                      note="Initial version for the demo")
+                                      proposed_by=integration, reviewed_by=controller,
+                                      change_note="Initial version for the demo")
         tally["MappingVersion"] += 1
     tally["MappingVersion"] += flow_mappings_seed(systems=systems, proposed_by=integration, approved_by=controller)
 
@@ -103,7 +103,7 @@ def flow_mappings_seed(*, systems: dict[str, SourceSystem], proposed_by, approve
                                                                 "description": description})
         if made:
             MappingVersion.objects.create(mapping=mapping, number=1, spec=spec, status="approved",
-                                          proposed_by=proposed_by, approved_by=approved_by,
-                                          note="Initial version for the demo")
+                                          proposed_by=proposed_by, reviewed_by=approved_by,
+                                          change_note="Initial version for the demo")
             created += 1
     return created

@@ -6,7 +6,7 @@ from .models import Mapping, MappingVersion
 class MappingVersionInline(admin.TabularInline):
     model = MappingVersion
     extra = 0
-    fields = ("number", "status", "effective_from", "proposed_by", "approved_by", "approved_at")
+    fields = ("number", "status", "effective_from", "proposed_by", "proposed_at", "reviewed_by", "reviewed_at")
     readonly_fields = fields
     can_delete = False
 

@@ -1,12 +1,5 @@
-from django.db import models
+"""Mapping versions follow the governance lifecycle (apps.governance.choices)."""
 
+from apps.governance.choices import BADGE_COLOURS, VersionStatus
 
-class VersionStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PROPOSED = "proposed", "Proposed (awaiting approval)"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    RETIRED = "retired", "Retired"
-
-
-BADGE_COLOURS = {"draft": "grey", "proposed": "amber", "approved": "green", "rejected": "red", "retired": "grey"}
+__all__ = ["BADGE_COLOURS", "VersionStatus"]

@@ -3,13 +3,12 @@ second person. Only the approved version in effect runs."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 
+from apps.access.roles import Capability
 from apps.common.models import TimeStampedModel
+from apps.governance.models import GovernedVersion
 from apps.masterdata.models import SourceSystem
-
-from .choices import VersionStatus
 
 
 class Mapping(TimeStampedModel):
@@ -28,31 +27,24 @@ class Mapping(TimeStampedModel):
         return f"{self.source_system.code}:{self.object_type} → {self.canonical_type}"
 
 
-class MappingVersion(TimeStampedModel):
-    """One version of a mapping's rules: field paths, transforms and value crosswalks (see engine.py)."""
+class MappingVersion(GovernedVersion):
+    """One version of a mapping's rules: field paths, transforms and value crosswalks (see engine.py).
+
+    Proposed by one person and approved by another (apps.governance); only the approved version in
+    effect runs, and every attempt stores the version it used."""
+
+    approve_capability = Capability.APPROVE_MAPPINGS
+    governed_parent_field = "mapping"
 
     mapping = models.ForeignKey(Mapping, on_delete=models.PROTECT, related_name="versions")
-    number = models.PositiveIntegerField()
     spec = models.JSONField()
     schema_version = models.CharField(max_length=10, default="v1", help_text="canonical schema version produced")
-    status = models.CharField(max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
-    effective_from = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
-    approved_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(GovernedVersion.Meta):
         ordering = ["mapping", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["mapping", "number"], name="mappingversion_unique_number"),
-            models.CheckConstraint(
-                condition=models.Q(approved_by__isnull=True) | models.Q(proposed_by__isnull=True)
-                | ~models.Q(approved_by=models.F("proposed_by")),
-                name="mappingversion_four_eyes",
-            ),
+            *GovernedVersion.Meta.constraints,
         ]
 
     def __str__(self) -> str:

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "apps.sync",
     "apps.exceptions",
     "apps.mappings",
+    "apps.governance",
+    "apps.jobs",
     # domain
     "apps.masterdata",
     "apps.ledger",
@@ -154,6 +156,7 @@ CELERY_BEAT_SCHEDULE = {
     "sync-sweep": {"task": "sync.sweep", "schedule": float(env_int("FINSYNC_SWEEP_SECONDS", 5))},
     "treasury-payments-unacknowledged": {"task": "treasury.payments_unacknowledged_check", "schedule": 900.0},
     "treasury-reconciliation-run": {"task": "treasury.reconciliation_run", "schedule": 1800.0},
+    "jobs-sweep": {"task": "jobs.sweep", "schedule": 60.0},
     "treasury-reconciliation-unmatched": {"task": "treasury.reconciliation_unmatched_check", "schedule": 3600.0},
 }
 
@@ -223,6 +226,7 @@ SPECTACULAR_SETTINGS = {
         "ConnectorKindEnum": "apps.connectors.choices.ConnectorKind",
         "RunStatusEnum": "apps.connectors.choices.RunStatus",
         "SupplierStatusEnum": "apps.masterdata.choices.SupplierStatus",
+        "JobStatusEnum": "apps.jobs.choices.JobStatus",
     },
 }
 

@@ -68,7 +68,7 @@ def journal_mapping(events_system, controller, treasury_operator):
     mapping = Mapping.objects.create(source_system=events_system, object_type="journal_entry",
                                      canonical_type="journal_entry")
     return MappingVersion.objects.create(mapping=mapping, number=1, spec=JOURNAL_SPEC, status="approved",
-                                         proposed_by=controller, approved_by=treasury_operator)
+                                         proposed_by=controller, reviewed_by=treasury_operator)
 
 
 def journal_event(number: str = "JE-1", *, amount: str = "100.00", posting_date: str = "2026-11-20", **over) -> dict:

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class GovernanceConfig(AppConfig):
+    name = "apps.governance"
+    label = "governance"
+    verbose_name = "Governance (maker-checker)"
