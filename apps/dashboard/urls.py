@@ -4,5 +4,7 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("dashboards/", views.dashboards, name="dashboards"),
+    path("dashboards/", views.dashboard, name="dashboards"),
+    path("dashboards/widgets/<slug:name>/", views.widget, name="dashboard-widget"),
+    path("dashboards/<slug:slug>/", views.dashboard, name="dashboard"),
 ]

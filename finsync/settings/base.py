@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.mappings",
     "apps.governance",
     "apps.jobs",
+    "apps.sla",
     # domain
     "apps.masterdata",
     "apps.ledger",
@@ -158,6 +159,7 @@ CELERY_BEAT_SCHEDULE = {
     "treasury-reconciliation-run": {"task": "treasury.reconciliation_run", "schedule": 1800.0},
     "jobs-sweep": {"task": "jobs.sweep", "schedule": 60.0},
     "treasury-reconciliation-unmatched": {"task": "treasury.reconciliation_unmatched_check", "schedule": 3600.0},
+    "sla-flow-stats-refresh": {"task": "sla.flow_stats_refresh", "schedule": 60.0},
 }
 
 # --- Auth -----------------------------------------------------------------------------------------

@@ -1,0 +1,10 @@
+"""Periodic SLA work (scheduled by beat): thin wrappers over the services."""
+
+from celery import shared_task
+
+
+@shared_task(name="sla.flow_stats_refresh", soft_time_limit=50, time_limit=60, ignore_result=True)
+def flow_stats_refresh() -> int:
+    from .rollup import flow_stats_refresh as refresh
+
+    return refresh()
