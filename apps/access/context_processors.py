@@ -10,6 +10,7 @@ NAV = [
     ("Workbench", "workbench:list"),
     ("Dashboards", "dashboards"),
     ("Connectors", "connectors:list"),
+    ("SLAs", "sla:list"),
     ("Bank files", "banking:upload"),
     ("Controls", "controls:index"),
 ]

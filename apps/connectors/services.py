@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,11 +11,21 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.access.roles import Capability
+from apps.access.selectors import can
 from apps.audit.services import audit_record
+from apps.common.errors import DomainError, PermissionDenied
 
 from .choices import AuthState, CircuitState
 from .crypto import decrypt_json, encrypt_json
+from .errors import ConnectorError
 from .models import Connector, ConnectorToken
+
+
+def _require_configure(actor) -> None:
+    """People need CONFIGURE; FinSync itself (actor None: seeding, migrations) may always."""
+    if actor is not None and not can(actor, Capability.CONFIGURE):
+        raise PermissionDenied("Your role does not allow configuring connectors.")
 
 
 def connector_set_credentials(*, connector: Connector, credentials: dict, actor=None) -> None:
@@ -34,13 +46,17 @@ def connector_set_webhook_secret(*, connector: Connector, secret: str, actor=Non
         audit_record(action="connector.webhook_secret_changed", actor=actor, obj=connector)
 
 
-def connector_schedule_set(*, connector: Connector, every_seconds: int | None, actor=None) -> None:
+def connector_schedule_set(*, connector: Connector, every_seconds: int | None, actor=None,
+                           ip_address: str | None = None) -> None:
     """Poll the connector every N seconds (None: stop polling). The schedule is a django-celery-beat
     PeriodicTask, so an admin can also edit it (interval, crontab, enabled) in the Django admin."""
     import json
 
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+    _require_configure(actor)
+    if every_seconds is not None and not 10 <= every_seconds <= 7 * 86400:
+        raise DomainError("Poll between every 10 seconds and once a week.", code="invalid_interval")
     with transaction.atomic():
         before = {"every_seconds": connector.schedule.interval.every if connector.schedule_id and
                   connector.schedule.interval_id else None}
@@ -52,12 +68,71 @@ def connector_schedule_set(*, connector: Connector, every_seconds: int | None, a
             task, _ = PeriodicTask.objects.update_or_create(
                 name=f"connector-poll-{connector.code}",
                 defaults={"task": "sync.poll_connector", "interval": interval, "crontab": None,
-                          "args": json.dumps([connector.pk]), "enabled": True})
+                          "args": json.dumps([connector.pk]), "enabled": connector.enabled})
             if connector.schedule_id != task.pk:
                 connector.schedule = task
                 connector.save(update_fields=["schedule", "updated_at"])
         audit_record(action="connector.schedule_changed", actor=actor, obj=connector, before=before,
-                     after={"every_seconds": every_seconds})
+                     after={"every_seconds": every_seconds}, ip_address=ip_address)
+
+
+def connector_set_enabled(*, connector: Connector, enabled: bool, actor, ip_address: str | None = None) -> Connector:
+    """Switch a connector on or off. Off: no polling (its schedule pauses too), no deliveries to it."""
+    from django_celery_beat.models import PeriodicTask
+
+    _require_configure(actor)
+    with transaction.atomic():
+        connector = Connector.objects.select_for_update().get(pk=connector.pk)
+        if connector.enabled == enabled:
+            return connector
+        connector.enabled = enabled
+        connector.save(update_fields=["enabled", "updated_at"])
+        if connector.schedule_id:
+            PeriodicTask.objects.filter(pk=connector.schedule_id).update(enabled=enabled)
+        audit_record(action="connector.enabled" if enabled else "connector.disabled", actor=actor, obj=connector,
+                     before={"enabled": not enabled}, after={"enabled": enabled}, ip_address=ip_address)
+    return connector
+
+
+@dataclass(frozen=True)
+class ConnectionTest:
+    ok: bool
+    detail: str
+    elapsed_ms: int
+
+
+def connector_test_connection(*, connector: Connector, actor, ip_address: str | None = None) -> ConnectionTest:
+    """Reach the system and authenticate (the adapter's `check`), without reading or sending records.
+    The outcome is audited; the circuit and health fields are left to real traffic."""
+    from .adapters.base import get_adapter
+
+    _require_configure(actor)
+    started = time.monotonic()
+    try:
+        answer = get_adapter(connector).check()
+        ok = bool(answer.get("ok", True))
+        detail = str(answer.get("detail") or ("connected" if ok else "the system answered but refused"))
+    except ConnectorError as exc:
+        ok, detail = False, exc.message
+    except LookupError as exc:
+        ok, detail = False, str(exc)
+    result = ConnectionTest(ok=ok, detail=detail[:500], elapsed_ms=int((time.monotonic() - started) * 1000))
+    with transaction.atomic():
+        audit_record(action="connector.connection_tested", actor=actor, obj=connector, ip_address=ip_address,
+                     after={"ok": result.ok, "detail": result.detail, "elapsed_ms": result.elapsed_ms})
+    return result
+
+
+def connector_run_now(*, connector: Connector, actor, ip_address: str | None = None) -> None:
+    """Poll the connector once now (a Celery task, sent when the audit row is committed)."""
+    from celery import current_app
+
+    _require_configure(actor)
+    if not connector.enabled:
+        raise DomainError(f"{connector.name} is disabled: enable it before running it.", code="disabled")
+    with transaction.atomic():
+        audit_record(action="connector.run_now", actor=actor, obj=connector, ip_address=ip_address)
+        transaction.on_commit(lambda: current_app.send_task("sync.poll_connector", args=[connector.pk, "manual"]))
 
 
 def connector_credentials(connector: Connector) -> dict:

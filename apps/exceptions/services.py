@@ -165,6 +165,23 @@ def exception_claim(*, case: ExceptionCase, actor, ip_address=None) -> Exception
     return case
 
 
+def exceptions_auto_resolve(*, cases, note: str) -> int:
+    """Close open cases whose cause has gone away (an SLA met again), each audited as automatic. Call
+    inside a transaction; cases no longer open are left alone."""
+    now = timezone.now()
+    closed = 0
+    for case in ExceptionCase.objects.select_for_update().filter(pk__in=[c.pk for c in cases],
+                                                                 status__in=OPEN_STATUSES):
+        before = _snapshot(case)
+        case.status, case.resolved_at, case.resolution_code = Status.RESOLVED, now, ResolutionCode.AUTO_RESOLVED
+        case.resolution_note = note
+        case.save(update_fields=["status", "resolved_at", "resolution_code", "resolution_note", "updated_at"])
+        audit_record(action="exception.auto_resolved", actor_label="finsync", obj=case,
+                     legal_entity=case.legal_entity, before=before, after=_snapshot(case), reason=note)
+        closed += 1
+    return closed
+
+
 def exceptions_auto_resolve_for_record(*, record, note: str = "a later attempt succeeded") -> int:
     """Close every open case of a record once it has been delivered (called inside the delivery transaction)."""
     cases = list(ExceptionCase.objects.select_for_update().filter(sync_record=record, status__in=OPEN_STATUSES))

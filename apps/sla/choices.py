@@ -31,3 +31,20 @@ POSTING_FLOWS = PIPELINE_FLOWS[SlaFlow.JOURNAL_POSTING]
 # are exact to the edge.
 LATENCY_EDGES_S: tuple[int, ...] = (1, 2, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800,
                                     86400)
+
+
+class CheckKind(models.TextChoices):
+    LATENCY = "latency", "Latency"
+    STATEMENT = "statement", "Statement by local time"
+    POLL = "poll", "Successful poll"
+
+
+class CheckState(models.TextChoices):
+    OK = "ok", "Met"
+    WARNING = "warning", "Warning"
+    BREACH = "breach", "Breached"
+    PENDING = "pending", "Not due yet"
+    NO_DATA = "no_data", "Nothing to measure"
+
+
+CHECK_BADGES = {"ok": "green", "warning": "amber", "breach": "red", "pending": "blue", "no_data": "grey"}

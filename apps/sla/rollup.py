@@ -53,7 +53,8 @@ def _aggregate(start: datetime, end: datetime, targets: dict, warnings: dict):
             .values("flow", "legal_entity_id", "connector_id", "state", "bucket",
                     day=TruncDate("created_at", tzinfo=UTC),
                     origin=Coalesce("parent__connector__system_id", "connector__system_id"))
-            .annotate(n=Count("id"), tries=Sum("attempt_count"), latency_total=Sum("latency"), n_met=Sum("met"), n_warned=Sum("warned"))
+            .annotate(n=Count("id"), tries=Sum("attempt_count"), latency_total=Sum("latency"), n_met=Sum("met"),
+                      n_warned=Sum("warned"))
             .order_by())
 
 

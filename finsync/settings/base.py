@@ -160,7 +160,10 @@ CELERY_BEAT_SCHEDULE = {
     "jobs-sweep": {"task": "jobs.sweep", "schedule": 60.0},
     "treasury-reconciliation-unmatched": {"task": "treasury.reconciliation_unmatched_check", "schedule": 3600.0},
     "sla-flow-stats-refresh": {"task": "sla.flow_stats_refresh", "schedule": 60.0},
+    "sla-evaluate": {"task": "sla.evaluate", "schedule": 60.0},
 }
+# Latency SLAs judge the records received in this trailing window.
+FINSYNC_SLA_WINDOW_MINUTES = env_int("FINSYNC_SLA_WINDOW_MINUTES", 60)
 
 # --- Auth -----------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

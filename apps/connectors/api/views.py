@@ -1,13 +1,12 @@
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.access.roles import Capability
-from apps.audit.services import audit_record
 from apps.common.api import capability
 from apps.connectors.models import Connector
+from apps.connectors.services import connector_run_now
 
 from .serializers import ConnectorRunSerializer, ConnectorSerializer
 
@@ -21,13 +20,8 @@ class ConnectorViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={202: dict})
     @action(detail=True, methods=["post"], permission_classes=[capability(Capability.CONFIGURE)])
     def run(self, request, pk=None):
-        from apps.sync.tasks import poll_connector
-
         connector = self.get_object()
-        with transaction.atomic():
-            audit_record(action="connector.run_now", actor=request.user, obj=connector,
-                         ip_address=request.META.get("REMOTE_ADDR"))
-            transaction.on_commit(lambda: poll_connector.delay(connector.pk, "manual"))
+        connector_run_now(connector=connector, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
         return Response({"queued": True, "connector": connector.code}, status=202)
 
     @extend_schema(responses=ConnectorRunSerializer(many=True))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
