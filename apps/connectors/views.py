@@ -34,7 +34,9 @@ def connector_list(request):
 def connector_detail(request, code: str):
     connector = _get(request, code)
     schedule = connector.schedule
-    every = schedule.interval.every if schedule and schedule.interval_id and schedule.enabled else None
+    # A disabled connector's schedule is paused, not gone: show the interval it resumes with.
+    active = schedule is not None and schedule.interval_id and (schedule.enabled or not connector.enabled)
+    every = schedule.interval.every if active else None
     return render(request, "connectors/detail.html", {
         "connector": connector, "runs": selectors.connector_recent_runs(connector=connector),
         "can_configure": can(request.user, Capability.CONFIGURE), "every_seconds": every,

@@ -46,3 +46,21 @@ def make_record():
         return record
 
     return make
+
+
+@pytest.fixture
+def integration_admin(entity_de, entity_us):
+    """Ines configures connectors and SLAs for both entities."""
+    from apps.access.roles import Role
+    from tests.conftest import _persona
+
+    return _persona("ines", Role.INTEGRATION_ADMIN, [entity_de, entity_us])
+
+
+@pytest.fixture
+def second_admin(entity_de, entity_us):
+    """Ivo, a second integration admin: the four eyes that approve Ines's proposals."""
+    from apps.access.roles import Role
+    from tests.conftest import _persona
+
+    return _persona("ivo", Role.INTEGRATION_ADMIN, [entity_de, entity_us])

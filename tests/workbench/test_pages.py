@@ -99,40 +99,6 @@ def test_pages_in_a_real_browser(page, live_server, login):
     page.screenshot(path=str(screenshot_path("connectors")), full_page=True)
 
 
-@pytest.mark.django_db
-def test_dashboards_are_scoped_to_the_users_entities(client_for, entity_de, entity_us, controller):
-    _case(entity_de, "INV-DE")
-    _case(entity_us, "INV-US")
-
-    response = client_for(controller).get("/dashboards/")
-
-    assert response.status_code == 200
-    bars = response.context["exceptions_figure"]["data"]
-    assert [list(bar["x"]) for bar in bars] == [["DE01"]]
-    assert b"vendor/plotly/plotly.min.js" in response.content
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_dashboards_draw_charts_and_a_bar_opens_the_workbench(page, live_server, login):
-    from apps.masterdata.models import LegalEntity
-
-    demo_seed()
-    de = LegalEntity.objects.get(code="DE01")
-    _case(de, "INV-1")
-    _case(de, "JE-1", kind="journal.closed_period")
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    login(page, "controller", "finsync-demo")
-
-    page.click("text=Dashboards")
-    page.wait_for_selector("[data-chart='cash-figure'] .main-svg")
-    page.wait_for_selector("[data-chart='exceptions-figure'] .main-svg")
-    assert page.locator("[data-chart='cash-figure'] .scatterlayer .trace").count() >= 3
-    page.screenshot(path=str(screenshot_path("dashboards")), full_page=True)
-    assert errors == []
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_every_page_has_a_helpful_empty_state_in_a_real_browser(page, live_server, login, controller):
@@ -140,7 +106,6 @@ def test_every_page_has_a_helpful_empty_state_in_a_real_browser(page, live_serve
     login(page, "clara")  # a controller of an entity with no data yet
 
     for path, text, shot in [("/workbench/", "Nothing needs you here", "workbench-empty"),
-                             ("/dashboards/", "No statement balances yet", "dashboards-empty"),
                              ("/connectors/", "No connectors yet", "connectors-empty")]:
         page.goto(f"{live_server.url}{path}")
         assert text in page.inner_text("main")
