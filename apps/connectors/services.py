@@ -18,7 +18,7 @@ from apps.common.errors import DomainError, PermissionDenied
 
 from .choices import AuthState, CircuitState
 from .crypto import decrypt_json, encrypt_json
-from .errors import ConnectorError
+from .errors import AuthorisationError, ConnectorError
 from .models import Connector, ConnectorToken
 
 
@@ -49,7 +49,8 @@ def connector_set_webhook_secret(*, connector: Connector, secret: str, actor=Non
 def connector_schedule_set(*, connector: Connector, every_seconds: int | None, actor=None,
                            ip_address: str | None = None) -> None:
     """Poll the connector every N seconds (None: stop polling). The schedule is a django-celery-beat
-    PeriodicTask, so an admin can also edit it (interval, crontab, enabled) in the Django admin."""
+    PeriodicTask, so an admin can also edit it (interval, crontab, enabled) in the Django admin. A
+    switched-off connector keeps its schedule paused until it is switched on."""
     import json
 
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
@@ -77,49 +78,69 @@ def connector_schedule_set(*, connector: Connector, every_seconds: int | None, a
 
 
 def connector_set_enabled(*, connector: Connector, enabled: bool, actor, ip_address: str | None = None) -> Connector:
-    """Switch a connector on or off. Off: no polling (its schedule pauses too), no deliveries to it."""
+    """Switch a connector on or off. Off: it is not polled (its schedule pauses with it), nothing is
+    delivered to it and its signed-event endpoint answers 404; records for it wait, they are not lost."""
     from django_celery_beat.models import PeriodicTask
 
     _require_configure(actor)
     with transaction.atomic():
-        connector = Connector.objects.select_for_update().get(pk=connector.pk)
-        if connector.enabled == enabled:
-            return connector
-        connector.enabled = enabled
-        connector.save(update_fields=["enabled", "updated_at"])
-        if connector.schedule_id:
-            PeriodicTask.objects.filter(pk=connector.schedule_id).update(enabled=enabled)
-        audit_record(action="connector.enabled" if enabled else "connector.disabled", actor=actor, obj=connector,
-                     before={"enabled": not enabled}, after={"enabled": enabled}, ip_address=ip_address)
+        # The conditional update decides: a second identical click changes nothing and audits nothing.
+        changed = Connector.objects.filter(pk=connector.pk).exclude(enabled=enabled).update(
+            enabled=enabled, updated_at=timezone.now())
+        connector.refresh_from_db()
+        if changed:
+            if connector.schedule_id:
+                PeriodicTask.objects.filter(pk=connector.schedule_id).update(enabled=enabled)
+            audit_record(action="connector.enabled" if enabled else "connector.disabled", actor=actor, obj=connector,
+                         before={"enabled": not enabled}, after={"enabled": enabled}, ip_address=ip_address)
     return connector
 
 
 @dataclass(frozen=True)
 class ConnectionTest:
+    """The answer to "test connection": did FinSync reach and authenticate with the system, and how fast."""
+
     ok: bool
     detail: str
     elapsed_ms: int
 
 
 def connector_test_connection(*, connector: Connector, actor, ip_address: str | None = None) -> ConnectionTest:
-    """Reach the system and authenticate (the adapter's `check`), without reading or sending records.
-    The outcome is audited; the circuit and health fields are left to real traffic."""
-    from .adapters.base import get_adapter
+    """Reach the system and authenticate through the adapter's `check()`, reading and sending no records.
+
+    A success clears a "re-authorise needed" state (the credentials work again); refused credentials set
+    it. The circuit is left to real traffic: one probe says little about a system's health under load.
+    The outcome is audited.
+    """
+    from .adapters import get_adapter
 
     _require_configure(actor)
     started = time.monotonic()
+    adapter = None
     try:
-        answer = get_adapter(connector).check()
+        adapter = get_adapter(connector)
+        answer = adapter.check()
         ok = bool(answer.get("ok", True))
-        detail = str(answer.get("detail") or ("connected" if ok else "the system answered but refused"))
+        detail = str(answer.get("detail") or ("Connected and authenticated." if ok else "The system refused."))
+    except AuthorisationError as exc:
+        connector_mark_reauthorise(connector=connector, error=exc.message)
+        ok, detail = False, f"Credentials refused: {exc.message}"
     except ConnectorError as exc:
         ok, detail = False, exc.message
-    except LookupError as exc:
+    except LookupError as exc:  # an adapter key that no longer exists
         ok, detail = False, str(exc)
+    finally:
+        close = getattr(adapter, "close", None)
+        if close is not None:
+            close()
     result = ConnectionTest(ok=ok, detail=detail[:500], elapsed_ms=int((time.monotonic() - started) * 1000))
     with transaction.atomic():
+        if ok:
+            Connector.objects.filter(pk=connector.pk, auth_state=AuthState.REAUTHORISE).update(
+                auth_state=AuthState.OK, updated_at=timezone.now())
         audit_record(action="connector.connection_tested", actor=actor, obj=connector, ip_address=ip_address,
                      after={"ok": result.ok, "detail": result.detail, "elapsed_ms": result.elapsed_ms})
+    connector.refresh_from_db()
     return result
 
 

@@ -31,3 +31,9 @@ class ConnectorSerializer(serializers.ModelSerializer):
     def get_last_run(self, obj) -> dict | None:
         run = obj.runs.order_by("-started_at").first()
         return ConnectorRunSerializer(run).data if run else None
+
+
+class ConnectionTestSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    detail = serializers.CharField()
+    elapsed_ms = serializers.IntegerField()
