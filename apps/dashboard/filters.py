@@ -52,7 +52,9 @@ def filters_from(params, *, user) -> tuple[DashboardFilters | None, DashboardFil
     raw_entity = params.get("entity") or ""
     if raw_entity.isdigit() and int(raw_entity) not in allowed:
         raise OutsideScope(raw_entity)
-    form = DashboardFilterForm(params, user=user, entities=visible_entities(user).order_by("code"))
+    data = params.copy()
+    data.setdefault("days", "30")  # shown selected in the form, not only applied
+    form = DashboardFilterForm(data, user=user, entities=visible_entities(user).order_by("code"))
     if not form.is_valid():
         return None, form
     entity_id = form.cleaned_data["entity"]

@@ -17,6 +17,9 @@ def layout(**extra) -> dict:
             "legend": {"orientation": "h", "y": -0.2}, "font": {"family": "system-ui, sans-serif", "size": 12},
             "paper_bgcolor": "white", "plot_bgcolor": "white", "hovermode": "closest"}
     base.update(extra)
+    # Room for the widest tick label (seven-figure balances) instead of clipping it.
+    for axis in ("xaxis", "yaxis"):
+        base.setdefault(axis, {}).setdefault("automargin", True)
     return base
 
 
