@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench worker beat web migrate seed install clean
+.PHONY: run test lint format bench worker beat web web-wsgi web-ws migrate seed install clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ beat: $(STAMP)
 
 web: $(STAMP)
 	$(PY) -m uvicorn finsync.asgi:application --host 127.0.0.1 --port $${PORT:-8000}
+
+# Production layout (docs/PERFORMANCE.md, "Serving layout"): gunicorn sync workers for pages and API,
+# uvicorn only for the /ws/ websockets, both behind the same proxy.
+web-wsgi: $(STAMP)
+	$(VENV)/bin/gunicorn finsync.wsgi:application --bind 127.0.0.1:$${PORT:-8000} --workers $${WEB_WORKERS:-2}
+
+web-ws: $(STAMP)
+	$(PY) -m uvicorn finsync.asgi:application --host 127.0.0.1 --port $${WS_PORT:-8001}
 
 migrate: $(STAMP)
 	$(PY) manage.py migrate
