@@ -32,6 +32,7 @@ urlpatterns = [
     path("workbench/", include("apps.workbench.urls")),
     path("connectors/", include("apps.connectors.urls")),
     path("slas/", include("apps.sla.urls")),
+    path("controls/", include("apps.controls.urls")),
     path("jobs/", include("apps.jobs.urls")),
     path("api/v1/", include(api_v1)),
     path("", include("apps.dashboard.urls")),

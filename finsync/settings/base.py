@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "apps.governance",
     "apps.jobs",
     "apps.sla",
+    "apps.controls",
     # domain
     "apps.masterdata",
     "apps.ledger",

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ControlsConfig(AppConfig):
+    name = "apps.controls"
+    label = "controls"
+    verbose_name = "Finance controls"

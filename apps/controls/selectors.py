@@ -1,0 +1,65 @@
+"""Reads of control settings: what is in effect for an entity, and the versions a user may see."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from apps.access.selectors import entity_ids
+from apps.governance.choices import VersionStatus
+
+from .defaults import SETTING_FIELDS, ControlSettings
+from .models import ControlSettingsVersion
+
+
+def settings_from_version(version: ControlSettingsVersion) -> ControlSettings:
+    values = {name: getattr(version, name) for name in SETTING_FIELDS}
+    values["close_blocking_kinds"] = tuple(values["close_blocking_kinds"] or ())
+    return ControlSettings(**values, version=version)
+
+
+def control_settings_for(entity, at: datetime | None = None) -> ControlSettings:
+    """The settings the controls apply to `entity` (a LegalEntity, its id, or None) at `at` (default now):
+    the entity's approved version in effect, else the default version in effect, else built-in defaults."""
+    entity_id = getattr(entity, "pk", entity)
+    return control_settings_by_entity([entity_id], at=at)[entity_id]
+
+
+def control_settings_by_entity(entity_ids_: list[int | None], *, at: datetime | None = None,
+                               ) -> dict[int | None, ControlSettings]:
+    """entity id (None: the default) → the settings in effect for it at `at`, in one query."""
+    at = at or timezone.now()
+    wanted = [pk for pk in entity_ids_ if pk is not None]
+    in_effect: dict[int | None, ControlSettingsVersion] = {}
+    # Newest effective date first (as version_in_effect orders), so the first per scope wins.
+    for version in (ControlSettingsVersion.objects.filter(status=VersionStatus.APPROVED)
+                    .filter(Q(legal_entity__isnull=True) | Q(legal_entity_id__in=wanted))
+                    .filter(Q(effective_from__isnull=True) | Q(effective_from__lte=at))
+                    .select_related("legal_entity")
+                    .order_by(F("effective_from").desc(nulls_last=True), "-number")):
+        in_effect.setdefault(version.legal_entity_id, version)
+    default = in_effect.get(None)
+    result = {}
+    for pk in entity_ids_:
+        version = in_effect.get(pk, default)
+        result[pk] = settings_from_version(version) if version is not None else ControlSettings()
+    return result
+
+
+def control_settings_versions(*, user) -> QuerySet[ControlSettingsVersion]:
+    """Versions of the user's entities and of the defaults (which apply to every entity)."""
+    return (ControlSettingsVersion.objects
+            .filter(Q(legal_entity__isnull=True) | Q(legal_entity_id__in=entity_ids(user)))
+            .select_related("legal_entity", "proposed_by", "reviewed_by"))
+
+
+def control_settings_version_get(*, user, pk: int) -> ControlSettingsVersion:
+    """The version, or ControlSettingsVersion.DoesNotExist outside the user's entities (answered 404)."""
+    return control_settings_versions(user=user).get(pk=pk)
+
+
+def control_settings_awaiting_review(*, user) -> QuerySet[ControlSettingsVersion]:
+    return (control_settings_versions(user=user).filter(status=VersionStatus.PROPOSED).exclude(proposed_by=user)
+            .order_by("proposed_at"))

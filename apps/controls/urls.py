@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "controls"
+
+urlpatterns = [
+    path("", views.controls_index, name="index"),
+    path("settings/propose/", views.control_settings_propose_view, name="settings_propose"),
+    path("settings/<int:pk>/", views.control_settings_version, name="settings_version"),
+]
