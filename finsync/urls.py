@@ -6,12 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.access.login import ThrottledAdminAuthenticationForm
 from apps.common.views import healthz
 from apps.sync.metrics_view import metrics
 
 admin.site.site_header = "FinSync administration"
 admin.site.site_title = "FinSync admin"
 admin.site.index_title = "Configuration and canonical data"
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 api_v1 = [
     path("", include("apps.masterdata.api.urls")),

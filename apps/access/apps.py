@@ -19,4 +19,6 @@ class AccessConfig(AppConfig):
     verbose_name = "Access control"
 
     def ready(self) -> None:
+        from . import schema  # noqa: F401 - registers the OpenAPI description of token authentication
+
         post_migrate.connect(_sync_roles, dispatch_uid="finsync-roles-sync")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.masterdata.models import LegalEntity
 
-from .roles import ACCESS_MATRIX, Role
+from .models import ApiToken
+from .roles import ACCESS_MATRIX, Capability, Role
 
 
 def user_roles(user) -> set[str]:
@@ -24,7 +25,16 @@ def user_roles(user) -> set[str]:
 
 
 def can(user, capability: str) -> bool:
+    """Whether the user's roles grant the capability (narrowed to an API token's set when one authenticated)."""
+    token_caps = getattr(user, "_finsync_token_capabilities", None)
+    if token_caps is not None and capability not in token_caps:
+        return False
     return any(capability in ACCESS_MATRIX[role] for role in user_roles(user))
+
+
+def user_capabilities(user) -> set[str]:
+    """Every capability the user has now (through any role)."""
+    return {cap for cap in Capability.values if can(user, cap)}
 
 
 def entity_ids(user) -> set[int]:
@@ -48,3 +58,12 @@ def visible_entities(user) -> QuerySet[LegalEntity]:
 def restrict(queryset: QuerySet, user, field: str = "legal_entity") -> QuerySet:
     """Limit any queryset to the user's legal entities through `field` (a path to a LegalEntity)."""
     return queryset.filter(**{f"{field}__in": entity_ids(user)})
+
+
+def api_token_list(*, user) -> QuerySet[ApiToken]:
+    """Tokens the user may see: their own; with MANAGE_USERS also those of users in their legal entities."""
+    tokens = ApiToken.objects.select_related("user", "revoked_by").prefetch_related("legal_entities")
+    if can(user, Capability.MANAGE_USERS):
+        in_my_entities = Q(user__entity_memberships__legal_entity_id__in=entity_ids(user))
+        return tokens.filter(Q(user=user) | in_my_entities).distinct()
+    return tokens.filter(user=user)

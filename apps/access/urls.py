@@ -1,7 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from .login import ThrottledAuthenticationForm
+
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="access/login.html"), name="login"),
+    path("login/", auth_views.LoginView.as_view(template_name="access/login.html",
+                                                authentication_form=ThrottledAuthenticationForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -206,12 +206,25 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.access.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "apps.common.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.common.throttling.PerUserThrottle",
+        "apps.common.throttling.PerTokenThrottle",
+        "apps.common.throttling.PerAnonymousThrottle",
+        "apps.common.throttling.PerScopeThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_str("FINSYNC_THROTTLE_USER", "1200/min"),
+        "token": env_str("FINSYNC_THROTTLE_TOKEN", "600/min"),
+        "anon": env_str("FINSYNC_THROTTLE_ANON", "120/min"),
+        "inbound": env_str("FINSYNC_THROTTLE_INBOUND", "6000/min"),
+    },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.common.api.exception_handler",
 }
@@ -237,6 +250,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security -------------------------------------------------------------------------------------
+# Sign-in throttling (apps/access/login.py): this many failures per username and address lock that
+# pair out for the window.
+FINSYNC_LOGIN_MAX_FAILURES = env_int("FINSYNC_LOGIN_MAX_FAILURES", 5)
+FINSYNC_LOGIN_LOCKOUT_SECONDS = env_int("FINSYNC_LOGIN_LOCKOUT_SECONDS", 900)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
