@@ -14,6 +14,7 @@ from apps.audit.services import audit_record
 from apps.common.errors import DomainError
 
 from .choices import KINDS, OPEN_STATUSES, TRANSITIONS, ResolutionCode, Severity, Status
+from .live import announce_on_commit
 from .models import ExceptionCase
 
 SLA_BY_SEVERITY = {
@@ -71,7 +72,7 @@ def exception_raise(
         bumped = ExceptionCase.objects.filter(dedup_key=dedup_key, status__in=OPEN_STATUSES).update(
             occurrence_count=F("occurrence_count") + 1, last_seen=now, message=message, details=details or {})
         if bumped:
-            return ExceptionCase.objects.get(dedup_key=dedup_key, status__in=OPEN_STATUSES)
+            return _repeated(dedup_key)
         case = ExceptionCase(
             kind=kind, severity=severity, title=(title or info.label)[:200], message=message,
             details=details or {}, reference=reference[:200], correlation_id=correlation_id,
@@ -87,9 +88,17 @@ def exception_raise(
             # Another process opened the same case between our update and insert: count on it.
             ExceptionCase.objects.filter(dedup_key=dedup_key, status__in=OPEN_STATUSES).update(
                 occurrence_count=F("occurrence_count") + 1, last_seen=now)
-            return ExceptionCase.objects.get(dedup_key=dedup_key, status__in=OPEN_STATUSES)
+            return _repeated(dedup_key)
         audit_record(action="exception.raised", actor_label="finsync", obj=case, legal_entity=legal_entity,
                      after={"kind": kind, "severity": severity, "message": message}, correlation_id=correlation_id)
+        announce_on_commit(case, event="raised", previous_status=None)
+    return case
+
+
+def _repeated(dedup_key: str) -> ExceptionCase:
+    """The open case that just counted one more occurrence, announced as repeated."""
+    case = ExceptionCase.objects.get(dedup_key=dedup_key, status__in=OPEN_STATUSES)
+    announce_on_commit(case, event="repeated", previous_status=case.status)
     return case
 
 
@@ -119,6 +128,7 @@ def exception_resolve(*, case: ExceptionCase, reason_code: str, note: str, actor
     audit_record(action="exception.resolved", actor=actor, obj=case, legal_entity=case.legal_entity,
                  before=before, after=_snapshot(case), reason=note, ip_address=ip_address,
                  correlation_id=case.correlation_id)
+    announce_on_commit(case, event="resolved", previous_status=before["status"])
     return case
 
 
@@ -136,6 +146,7 @@ def exception_ignore(*, case: ExceptionCase, justification: str, actor, ip_addre
                              "updated_at"])
     audit_record(action="exception.ignored", actor=actor, obj=case, legal_entity=case.legal_entity,
                  before=before, after=_snapshot(case), reason=justification, ip_address=ip_address)
+    announce_on_commit(case, event="ignored", previous_status=before["status"])
     return case
 
 
@@ -148,6 +159,7 @@ def exception_assign(*, case: ExceptionCase, owner, actor, ip_address=None) -> E
     case.save(update_fields=["owner", "status", "updated_at"])
     audit_record(action="exception.assigned", actor=actor, obj=case, legal_entity=case.legal_entity,
                  before=before, after=_snapshot(case), ip_address=ip_address)
+    announce_on_commit(case, event="changed", previous_status=before["status"])
     return case
 
 
@@ -162,6 +174,7 @@ def exception_claim(*, case: ExceptionCase, actor, ip_address=None) -> Exception
         case.refresh_from_db()
         audit_record(action="exception.claimed", actor=actor, obj=case, legal_entity=case.legal_entity,
                      after=_snapshot(case), ip_address=ip_address)
+        announce_on_commit(case, event="changed", previous_status=Status.OPEN)
     return case
 
 
@@ -178,6 +191,7 @@ def exceptions_auto_resolve(*, cases, note: str) -> int:
         case.save(update_fields=["status", "resolved_at", "resolution_code", "resolution_note", "updated_at"])
         audit_record(action="exception.auto_resolved", actor_label="finsync", obj=case,
                      legal_entity=case.legal_entity, before=before, after=_snapshot(case), reason=note)
+        announce_on_commit(case, event="resolved", previous_status=before["status"])
         closed += 1
     return closed
 
@@ -194,4 +208,5 @@ def exceptions_auto_resolve_for_record(*, record, note: str = "a later attempt s
         audit_record(action="exception.auto_resolved", actor_label="finsync", obj=case,
                      legal_entity=case.legal_entity, before=before, after=_snapshot(case),
                      correlation_id=case.correlation_id)
+        announce_on_commit(case, event="resolved", previous_status=before["status"])
     return len(cases)

@@ -12,13 +12,24 @@ from apps.exceptions.selectors import exception_get, exception_queryset
 PAGE_SIZE = 50
 
 
-def exception_list(request):
-    """Exceptions of the user's entities, filtered by the URL (so a view can be bookmarked or shared)."""
+def list_filterset(request) -> ExceptionFilterSet:
+    """The list's filters from the URL (open cases unless a status is chosen), over the user's scope. The live
+    row partial uses the same function, so a row appears live exactly where a reload would show it."""
     params = request.GET.copy()
     if "status" not in params:
         params.setlist("status", list(OPEN_STATUSES))
     base = exception_queryset(user=request.user).select_related("legal_entity", "source_system", "owner")
-    filterset = ExceptionFilterSet(params, queryset=base)
+    return ExceptionFilterSet(params, queryset=base)
+
+
+def list_queryset(request):
+    return list_filterset(request).qs
+
+
+def exception_list(request):
+    """Exceptions of the user's entities, filtered by the URL (so a view can be bookmarked or shared)."""
+    filterset = list_filterset(request)
+    params = filterset.data
     page = Paginator(filterset.qs.order_by("-last_seen", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = params.copy()
     query.pop("page", None)
