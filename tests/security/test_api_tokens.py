@@ -171,3 +171,49 @@ def test_throttled_per_token_and_per_user(controller, token_client, client_for, 
     browser = client_for(controller).get("/api/v1/exceptions/")
     assert browser.status_code == 429  # the user's 5 are spent across both tokens and the session
     assert int(browser["Retry-After"]) > 0
+
+
+def test_token_page_creates_shows_once_and_revokes(client_for, controller, entity_de, token_client):
+    client = client_for(controller)
+
+    created = client.post("/accounts/tokens/", {"name": "ERP export", "capabilities": ["view"],
+                                                "legal_entities": [entity_de.pk], "expires_in_days": 30})
+
+    assert created.status_code == 200
+    assert created["Cache-Control"].startswith("max-age=0")
+    token = ApiToken.objects.get()
+    raw = created.context["created"]["raw"]
+    assert raw.encode() in created.content
+    listed = client.get("/accounts/tokens/")
+    assert raw.encode() not in listed.content
+    assert f"fsk_{token.prefix}_".encode() in listed.content
+    assert token_client(raw).get("/api/v1/exceptions/").status_code == 200
+
+    revoked = client.post(f"/accounts/tokens/{token.pk}/revoke/", {"reason": "rotated"})
+
+    assert revoked.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_by == controller
+    assert token_client(raw).get("/api/v1/exceptions/").status_code == 401
+
+
+def test_token_page_offers_only_the_users_own_rights(client_for, auditor):
+    page = client_for(auditor).get("/accounts/tokens/")
+
+    offered = {value for value, _ in page.context["form"].fields["capabilities"].choices}
+    assert offered == {"view", "view_audit"}
+    refused = client_for(auditor).post("/accounts/tokens/", {"name": "x", "capabilities": ["resolve"],
+                                                             "legal_entities": [], "expires_in_days": 30})
+    assert refused.status_code == 200
+    assert ApiToken.objects.count() == 0
+
+
+def test_other_users_tokens_answer_404_unless_user_manager(client_for, controller, treasury_operator, system_admin):
+    token, _ = _token(controller)
+
+    assert client_for(treasury_operator).post(f"/accounts/tokens/{token.pk}/revoke/").status_code == 404
+    assert b"ERP export" not in client_for(treasury_operator).get("/accounts/tokens/").content
+    assert b"ERP export" in client_for(system_admin).get("/accounts/tokens/").content
+    assert client_for(system_admin).post(f"/accounts/tokens/{token.pk}/revoke/").status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_by == system_admin
