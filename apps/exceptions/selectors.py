@@ -21,6 +21,13 @@ def exception_queryset(*, user) -> QuerySet[ExceptionCase]:
     return ExceptionCase.objects.filter(scope)
 
 
+def exception_in_scope(*, user, case: ExceptionCase) -> bool:
+    """Whether the user's scope includes the case (the same rule as exception_queryset, for one row)."""
+    if case.legal_entity_id is None:
+        return can(user, Capability.CONFIGURE)
+    return case.legal_entity_id in entity_ids(user)
+
+
 def exception_get(*, user, pk: int) -> ExceptionCase:
     """The case, or ExceptionCase.DoesNotExist when it is missing or outside the user's scope (404, not 403)."""
     return exception_queryset(user=user).select_related(

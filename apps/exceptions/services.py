@@ -10,12 +10,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.access.roles import Capability
+from apps.access.selectors import can
 from apps.audit.services import audit_record
-from apps.common.errors import DomainError
+from apps.common.errors import DomainError, PermissionDenied
 
 from .choices import KINDS, OPEN_STATUSES, TRANSITIONS, ResolutionCode, Severity, Status
 from .live import announce_on_commit
 from .models import ExceptionCase
+from .selectors import exception_in_scope
 
 SLA_BY_SEVERITY = {
     Severity.CRITICAL: timedelta(hours=4),
@@ -108,6 +111,15 @@ def _transition(case: ExceptionCase, new_status: str) -> None:
                           f"{Status(new_status).label.lower()}.", code="invalid_transition")
 
 
+def exception_authorise(*, case: ExceptionCase, actor, capability: str = Capability.RESOLVE) -> None:
+    """Refuse an actor who lacks the capability, or whose legal entities do not include the case's
+    (auditors see cases but cannot act; nobody acts on another entity's case)."""
+    if not can(actor, capability):
+        raise PermissionDenied("Your role does not allow acting on exceptions.", code="forbidden")
+    if not exception_in_scope(user=actor, case=case):
+        raise PermissionDenied("This exception belongs to a legal entity you do not work for.", code="out_of_scope")
+
+
 def _snapshot(case: ExceptionCase) -> dict:
     return {"status": case.status, "owner": case.owner_id, "resolution_code": case.resolution_code}
 
@@ -118,6 +130,7 @@ def exception_resolve(*, case: ExceptionCase, reason_code: str, note: str, actor
         raise DomainError(f"{reason_code!r} is not a resolution reason", code="invalid_reason")
     if reason_code == ResolutionCode.OTHER and not note.strip():
         raise DomainError("Say what was done when the reason is 'Other'.", code="note_required")
+    exception_authorise(case=case, actor=actor)
     case = ExceptionCase.objects.select_for_update().get(pk=case.pk)
     _transition(case, Status.RESOLVED)
     before = _snapshot(case)
@@ -137,6 +150,7 @@ def exception_ignore(*, case: ExceptionCase, justification: str, actor, ip_addre
     if len(justification.strip()) < 10:
         raise DomainError("Ignoring an exception needs a justification (at least 10 characters).",
                           code="justification_required")
+    exception_authorise(case=case, actor=actor)
     case = ExceptionCase.objects.select_for_update().get(pk=case.pk)
     _transition(case, Status.IGNORED)
     before = _snapshot(case)
@@ -152,6 +166,10 @@ def exception_ignore(*, case: ExceptionCase, justification: str, actor, ip_addre
 
 @transaction.atomic
 def exception_assign(*, case: ExceptionCase, owner, actor, ip_address=None) -> ExceptionCase:
+    exception_authorise(case=case, actor=actor)
+    if not (can(owner, Capability.RESOLVE) and exception_in_scope(user=owner, case=case)):
+        raise DomainError(f"{owner.get_username()} cannot work on this exception (role or legal entity).",
+                          code="owner_not_eligible")
     case = ExceptionCase.objects.select_for_update().get(pk=case.pk)
     _transition(case, Status.ASSIGNED)
     before = _snapshot(case)
@@ -165,6 +183,7 @@ def exception_assign(*, case: ExceptionCase, owner, actor, ip_address=None) -> E
 
 def exception_claim(*, case: ExceptionCase, actor, ip_address=None) -> ExceptionCase:
     """Take an unowned open case. No check-then-act: the conditional update decides who wins."""
+    exception_authorise(case=case, actor=actor)
     with transaction.atomic():
         won = ExceptionCase.objects.filter(pk=case.pk, owner__isnull=True, status=Status.OPEN).update(
             owner=actor, status=Status.ASSIGNED, updated_at=timezone.now())

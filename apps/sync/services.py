@@ -430,6 +430,20 @@ class ReplayPlan:
     would: str  # what would happen, in words
 
 
+def _replay_authorise(*, record: SyncRecord, actor) -> None:
+    """Only a role with REPLAY, working for the record's legal entity, may replay it."""
+    from apps.access.roles import Capability
+    from apps.access.selectors import can, entity_ids
+    from apps.common.errors import PermissionDenied
+
+    if not can(actor, Capability.REPLAY):
+        raise PermissionDenied("Your role does not allow replaying records.", code="forbidden")
+    in_scope = (can(actor, Capability.CONFIGURE) if record.legal_entity_id is None
+                else record.legal_entity_id in entity_ids(actor))
+    if not in_scope:
+        raise PermissionDenied("This record belongs to a legal entity you do not work for.", code="out_of_scope")
+
+
 def record_replay(*, record: SyncRecord, actor, version_choice: str = "current", dry_run: bool = False,
                   reason: str = "") -> ReplayPlan:
     """Replay one record: a new attempt on the same record (history kept). A dry run only says what
@@ -437,6 +451,7 @@ def record_replay(*, record: SyncRecord, actor, version_choice: str = "current",
     from apps.audit.services import audit_record
     from apps.common.errors import DomainError
 
+    _replay_authorise(record=record, actor=actor)
     if record.status in ACTIVE_STATUSES and record.status != RecordStatus.RETRY_WAIT:
         raise DomainError("This record is being processed right now; replay it once it has finished.",
                           code="busy")

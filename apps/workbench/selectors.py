@@ -1,0 +1,76 @@
+"""Reads for the workbench pages, always through the user's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+
+from apps.access.roles import ACCESS_MATRIX, Capability
+from apps.audit.models import AuditEvent
+from apps.exceptions.models import ExceptionCase
+from apps.exceptions.selectors import exception_queryset
+from apps.governance.choices import VersionStatus
+from apps.sync.selectors import record_queryset
+
+from .models import PayloadEdit, SavedView
+
+RELATED_LIMIT = 10
+TRACE_LIMIT = 50
+HISTORY_LIMIT = 100
+
+
+def assignable_users(*, case: ExceptionCase) -> QuerySet:
+    """Active users whose role may resolve and who work for the case's legal entity."""
+    roles = [role for role, caps in ACCESS_MATRIX.items() if Capability.RESOLVE in caps]
+    users = get_user_model().objects.filter(is_active=True, groups__name__in=roles)
+    if case.legal_entity_id is not None:
+        users = users.filter(Q(entity_memberships__legal_entity_id=case.legal_entity_id) | Q(is_superuser=True))
+    return users.distinct().order_by("username")
+
+
+@dataclass
+class CaseDetail:
+    """Everything the exception detail page shows besides the case itself."""
+
+    attempts: list = field(default_factory=list)
+    trace: list = field(default_factory=list)
+    history: list = field(default_factory=list)
+    related: list = field(default_factory=list)
+    related_count: int = 0
+    edits: list = field(default_factory=list)
+    pending_edit: PayloadEdit | None = None
+
+
+def case_detail(*, user, case: ExceptionCase) -> CaseDetail:
+    detail = CaseDetail()
+    record = case.sync_record
+    if record is not None:
+        detail.attempts = list(record.attempts.select_related("mapping_version__mapping").order_by("number"))
+        detail.edits = list(record.payload_edits.select_related("proposed_by", "reviewed_by").order_by("number"))
+        detail.pending_edit = next((e for e in detail.edits if e.status == VersionStatus.PROPOSED), None)
+    if case.correlation_id:
+        # Every hop of the same business event across systems, oldest first, within the user's scope.
+        detail.trace = list(record_queryset(user=user).filter(correlation_id=case.correlation_id)
+                            .select_related("connector__system").order_by("created_at", "id")[:TRACE_LIMIT])
+    objects = Q(object_type=ExceptionCase._meta.label, object_id=str(case.pk))
+    if record is not None:
+        objects |= Q(object_type=record._meta.label, object_id=str(record.pk))
+        objects |= Q(object_type=PayloadEdit._meta.label, object_id__in=[str(e.pk) for e in detail.edits])
+    detail.history = list(AuditEvent.objects.filter(objects).order_by("-id")[:HISTORY_LIMIT])
+    related = exception_queryset(user=user).filter(fingerprint=case.fingerprint).exclude(pk=case.pk)
+    detail.related = list(related.select_related("legal_entity").order_by("-last_seen", "-id")[:RELATED_LIMIT])
+    detail.related_count = related.count() if len(detail.related) == RELATED_LIMIT else len(detail.related)
+    return detail
+
+
+def saved_views_for(*, user) -> QuerySet[SavedView]:
+    """My views and the shared ones (each still shows only the viewer's entities)."""
+    return SavedView.objects.filter(Q(owner=user) | Q(shared=True)).select_related("owner").order_by("name", "id")
+
+
+def pending_edit_get(*, user, pk: int) -> PayloadEdit:
+    """A proposed edit of a record the user can see, or PayloadEdit.DoesNotExist (404)."""
+    return PayloadEdit.objects.select_related("case", "record").get(
+        pk=pk, record__in=record_queryset(user=user).values("pk"))
