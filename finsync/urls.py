@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("apps.exceptions.api.urls")),
     path("", include("apps.connectors.api.urls")),
     path("", include("apps.jobs.api.urls")),
+    path("", include("apps.mappings.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The Swagger page is a page for people: anonymous visitors go to the login form.
     path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("slas/", include("apps.sla.urls")),
     path("controls/", include("apps.controls.urls")),
     path("jobs/", include("apps.jobs.urls")),
+    path("mappings/", include("apps.mappings.urls")),
     path("api/v1/", include(api_v1)),
     path("", include("apps.dashboard.urls")),
 ]

@@ -13,6 +13,7 @@ NAV = [
     ("SLAs", "sla:list"),
     ("Bank files", "banking:upload"),
     ("Controls", "controls:index"),
+    ("Mappings", "mappings:list"),
 ]
 
 

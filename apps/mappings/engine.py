@@ -118,3 +118,51 @@ def apply_spec(spec: dict, payload: Any) -> MappingResult:
         canonical[key] = [_apply_fields(list_rule["fields"], item, crosswalks, errors, f"{key}[{i}].")
                           for i, item in enumerate(items)]
     return MappingResult(canonical=canonical, errors=errors)
+
+
+TRANSFORMS = ("decimal", "date", "datetime", "upper", "lower", "strip", "string", "int", "bool")
+RULE_KEYS = {"from", "value", "transform", "crosswalk", "default", "required"}
+
+
+def _rule_problems(rules: Any, crosswalks: dict, where: str) -> list[str]:
+    if not isinstance(rules, dict):
+        return [f"{where}: must be an object of canonical field → rule"]
+    problems = []
+    for key, rule in rules.items():
+        at = f"{where}.{key}"
+        if not isinstance(rule, dict):
+            problems.append(f"{at}: a rule is an object such as {{\"from\": \"a.b\"}}")
+            continue
+        if unknown := set(rule) - RULE_KEYS:
+            problems.append(f"{at}: unknown setting {', '.join(sorted(unknown))}")
+        if "from" in rule and not (isinstance(rule["from"], str) and rule["from"].strip()):
+            problems.append(f"{at}: 'from' must be a path such as 'supplier.number'")
+        if rule.get("transform") is not None and rule["transform"] not in TRANSFORMS:
+            problems.append(f"{at}: unknown transform {rule['transform']!r} (one of {', '.join(TRANSFORMS)})")
+        if rule.get("crosswalk") is not None and rule["crosswalk"] not in crosswalks:
+            problems.append(f"{at}: the crosswalk {rule['crosswalk']!r} does not exist in this version")
+    return problems
+
+
+def spec_problems(spec: Any) -> list[str]:
+    """What is wrong with a spec's structure, in words (empty: the engine can run it)."""
+    if not isinstance(spec, dict):
+        return ["The mapping must be a JSON object with 'fields', optional 'lists' and 'crosswalks'."]
+    problems = [f"unknown section {k!r}" for k in sorted(set(spec) - {"fields", "lists", "crosswalks"})]
+    crosswalks = spec.get("crosswalks", {})
+    if not isinstance(crosswalks, dict) or not all(
+            isinstance(t, dict) and all(isinstance(v, str) for v in t.values()) for t in crosswalks.values()):
+        problems.append("crosswalks: each crosswalk maps source values to target values (text)")
+        crosswalks = {}
+    if not spec.get("fields") and not spec.get("lists"):
+        problems.append("fields: the mapping produces nothing; map at least one field")
+    problems += _rule_problems(spec.get("fields", {}), crosswalks, "fields")
+    lists = spec.get("lists", {})
+    if not isinstance(lists, dict):
+        return [*problems, "lists: must be an object of canonical list → {from, fields}"]
+    for key, rule in lists.items():
+        if not isinstance(rule, dict) or not isinstance(rule.get("from"), str):
+            problems.append(f"lists.{key}: needs 'from' (the path of the source list) and 'fields'")
+            continue
+        problems += _rule_problems(rule.get("fields", {}), crosswalks, f"lists.{key}.fields")
+    return problems

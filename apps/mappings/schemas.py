@@ -65,3 +65,7 @@ def _validator(canonical_type: str, version: str) -> Draft202012Validator:
 def validate(canonical_type: str, obj: dict, version: str = "v1") -> list[dict[str, str]]:
     validator = _validator(canonical_type, version)
     return [{"path": _where(e), "reason": _reason(e)} for e in sorted(validator.iter_errors(obj), key=str)]
+
+
+def available_versions(canonical_type: str) -> list[str]:
+    return [v for t, v in available() if t == canonical_type]

@@ -257,20 +257,43 @@ def _process_claimed(record: SyncRecord, now, version_choice: str | None) -> str
         SyncRecord.objects.filter(pk=record.pk).update(canonical=canonical, mapping_version=version,
                                                        legal_entity=entity)
         record.canonical, record.legal_entity, schema_version = canonical, entity, version.schema_version
+    verdict = canonical_validate(flow=flow, canonical=canonical, schema_version=schema_version)
+    if not verdict.ok:
+        return _business_exception(record, attempt, started, kind=verdict.kind, message=verdict.message,
+                                   dimensions=verdict.dimensions, details=verdict.details)
+    return _deliver(record, attempt, started, flow, canonical)
+
+
+@dataclass
+class Verdict:
+    """What the validate step says about a canonical object: nothing (ok), or the business exception it
+    becomes (kind, message, dimensions, details)."""
+
+    kind: str = ""
+    message: str = ""
+    dimensions: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.kind
+
+
+def canonical_validate(*, flow: Flow, canonical: dict, schema_version: str) -> Verdict:
+    """The validate step: the canonical schema first, then the flow's finance controls (first failing
+    control wins). Reads only; the mapping preview calls it too, so a preview says what the pipeline does."""
     schema_errors = (schemas.validate(flow.canonical_type, canonical, schema_version)
                      if schemas.exists(flow.canonical_type, schema_version) else [])
     if schema_errors:
-        return _business_exception(record, attempt, started, kind="validation.schema",
-                                   message=_describe(schema_errors), details={"errors": schema_errors})
+        return Verdict(kind="validation.schema", message=_describe(schema_errors), details={"errors": schema_errors})
     for control in flow.controls:
         failures = control(canonical)
         if failures:
             first = failures[0]
-            return _business_exception(record, attempt, started, kind=first.kind,
-                                       message=" ".join(f.message for f in failures), dimensions=first.dimensions,
-                                       details={"failures": [{"kind": f.kind, "message": f.message}
-                                                             for f in failures]})
-    return _deliver(record, attempt, started, flow, canonical)
+            return Verdict(kind=first.kind, message=" ".join(f.message for f in failures),
+                           dimensions=first.dimensions,
+                           details={"failures": [{"kind": f.kind, "message": f.message} for f in failures]})
+    return Verdict()
 
 
 def _describe(errors: list[dict]) -> str:
