@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("apps.connectors.api.urls")),
     path("", include("apps.jobs.api.urls")),
     path("", include("apps.mappings.api.urls")),
+    path("", include("apps.banking.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The Swagger page is a page for people: anonymous visitors go to the login form.
     path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
@@ -38,6 +39,7 @@ urlpatterns = [
     path("controls/", include("apps.controls.urls")),
     path("jobs/", include("apps.jobs.urls")),
     path("mappings/", include("apps.mappings.urls")),
+    path("bank/", include("apps.banking.urls")),
     path("api/v1/", include(api_v1)),
     path("", include("apps.dashboard.urls")),
 ]

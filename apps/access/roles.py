@@ -27,14 +27,18 @@ class Capability(models.TextChoices):
     CONFIGURE = "configure", "Configure connectors, SLAs and controls"
     MANAGE_USERS = "manage_users", "Manage users and roles"
     VIEW_AUDIT = "view_audit", "Browse and export the audit trail"
+    IMPORT_BANK_FILES = "import_bank_files", "Upload bank statements and payment status reports"
+    RECONCILE = "reconcile", "Confirm, match and undo bank reconciliation"
 
 
 C = Capability
 ACCESS_MATRIX: dict[str, frozenset[str]] = {
     Role.CONTROLLER: frozenset({C.VIEW, C.RESOLVE, C.REPLAY, C.APPROVE_MAPPINGS, C.APPROVE_BANK_DETAILS,
-                                C.VIEW_AUDIT}),
-    Role.TREASURY_OPS: frozenset({C.VIEW, C.RESOLVE, C.REPLAY, C.RELEASE_PAYMENTS, C.APPROVE_BANK_DETAILS}),
-    Role.INTEGRATION_ADMIN: frozenset({C.VIEW, C.RESOLVE, C.REPLAY, C.APPROVE_MAPPINGS, C.CONFIGURE}),
+                                C.VIEW_AUDIT, C.RECONCILE}),
+    Role.TREASURY_OPS: frozenset({C.VIEW, C.RESOLVE, C.REPLAY, C.RELEASE_PAYMENTS, C.APPROVE_BANK_DETAILS,
+                                  C.IMPORT_BANK_FILES, C.RECONCILE}),
+    Role.INTEGRATION_ADMIN: frozenset({C.VIEW, C.RESOLVE, C.REPLAY, C.APPROVE_MAPPINGS, C.CONFIGURE,
+                                       C.IMPORT_BANK_FILES}),
     Role.AUDITOR: frozenset({C.VIEW, C.VIEW_AUDIT}),
     Role.SYSTEM_ADMIN: frozenset({C.VIEW, C.CONFIGURE, C.MANAGE_USERS, C.VIEW_AUDIT}),
 }

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from apps.common.admin import ReadOnlyAdmin
 
-from .models import BankStatement, CompanyBankAccount, StatementFile, StatementLine
+from .models import BankFileUpload, BankStatement, CompanyBankAccount, StatementFile, StatementLine
 
 
 @admin.register(CompanyBankAccount)
@@ -48,3 +48,16 @@ class StatementLineAdmin(ReadOnlyAdmin):
     list_filter = ("credit_debit", "reconciliation_status", "currency")
     search_fields = ("end_to_end_id", "bank_reference", "counterparty_name", "remittance_info")
     list_select_related = ("statement__bank_account",)
+
+
+@admin.register(BankFileUpload)
+class BankFileUploadAdmin(ReadOnlyAdmin):
+    """Uploads are made on the bank files page or the API and end by themselves."""
+
+    list_display = ("id", "filename", "legal_entity", "status", "format", "statements_created", "uploaded_by",
+                    "created_at")
+    list_filter = ("status", "format", "legal_entity")
+    list_select_related = ("legal_entity", "uploaded_by")
+    search_fields = ("filename", "sha256")
+    exclude = ("content",)
+    readonly_fields = [f.name for f in BankFileUpload._meta.fields if f.name != "content"]

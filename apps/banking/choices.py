@@ -32,3 +32,15 @@ class FileChannel(models.TextChoices):
     SFTP = "sftp", "SFTP"
     BANK_API = "bank_api", "Bank API"
     COMMAND = "command", "Command line"
+
+
+class UploadStatus(models.TextChoices):
+    """What became of one file a person uploaded (apps.banking.uploads)."""
+
+    PENDING = "pending", "Waiting to be imported"
+    IMPORTED = "imported", "Imported"
+    DUPLICATE = "duplicate", "Already imported"
+    FAILED = "failed", "Not imported"
+
+
+UPLOAD_BADGE_COLOURS = {"pending": "grey", "imported": "green", "duplicate": "blue", "failed": "red"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from apps.common.models import TimeStampedModel
@@ -9,7 +10,15 @@ from apps.common.money import CurrencyField, MoneyField, currency_constraint, no
 from apps.masterdata.models import Bank, LegalEntity
 from apps.masterdata.validators import validate_bic
 
-from .choices import CreditDebit, EntryStatus, FileChannel, ReconciliationStatus, StatementKind
+from .choices import (
+    UPLOAD_BADGE_COLOURS,
+    CreditDebit,
+    EntryStatus,
+    FileChannel,
+    ReconciliationStatus,
+    StatementKind,
+    UploadStatus,
+)
 
 
 class CompanyBankAccount(TimeStampedModel):
@@ -137,3 +146,46 @@ class StatementLine(models.Model):
     @property
     def signed_amount(self):
         return self.amount if self.credit_debit == CreditDebit.CREDIT else -self.amount
+
+
+class BankFileUpload(TimeStampedModel):
+    """One file a person uploaded on the bank files page (or through the API), and what its import did.
+
+    The bytes wait here until the background import has read them; afterwards they live on the
+    ``StatementFile`` (the evidence) and are cleared here. The figures are the per-file summary people see.
+    """
+
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    channel = models.CharField(max_length=20, choices=FileChannel.choices, default=FileChannel.UPLOAD)
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField(editable=False, default=bytes, help_text="cleared once imported")
+    status = models.CharField(max_length=10, choices=UploadStatus.choices, default=UploadStatus.PENDING)
+    format = models.CharField(max_length=20, blank=True)
+    statements_created = models.PositiveIntegerField(default=0)
+    statements_duplicate = models.PositiveIntegerField(default=0)
+    entries = models.PositiveIntegerField(default=0, help_text="statement entries, or pain.002 transactions")
+    exceptions_raised = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True, help_text="what happened, in plain words")
+    statement_file = models.ForeignKey(StatementFile, null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+")
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Serves the upload history: an entity's uploads, newest first.
+            models.Index(fields=["legal_entity", "-created_at"], name="bankfileupload_entity_idx"),
+            # Serves the import job: its files still waiting.
+            models.Index(fields=["job", "status"], name="bankfileupload_job_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display().lower()})"
+
+    @property
+    def badge_colour(self) -> str:
+        return UPLOAD_BADGE_COLOURS[self.status]

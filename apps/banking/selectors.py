@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 from apps.access.selectors import restrict
 
 from .choices import ReconciliationStatus, StatementKind
-from .models import BankStatement, CompanyBankAccount, StatementLine
+from .models import BankFileUpload, BankStatement, CompanyBankAccount, StatementLine
 
 
 def bank_account_list(*, user) -> QuerySet[CompanyBankAccount]:
@@ -39,3 +39,11 @@ def statement_lines_open(*, user, bank_account_id: int | None = None) -> QuerySe
     if bank_account_id is not None:
         qs = qs.filter(statement__bank_account_id=bank_account_id)
     return qs.order_by("booking_date", "id")
+
+
+def upload_list(*, user, legal_entity_id: int | None = None) -> QuerySet[BankFileUpload]:
+    """Uploaded files of the user's entities, newest first (the upload history)."""
+    qs = restrict(BankFileUpload.objects.select_related("legal_entity", "uploaded_by", "statement_file"), user)
+    if legal_entity_id is not None:
+        qs = qs.filter(legal_entity_id=legal_entity_id)
+    return qs.defer("content").order_by("-created_at", "-id")

@@ -41,6 +41,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.common.errors import DomainError
 from apps.common.money import minor_units
 from apps.exceptions.models import ExceptionCase
 from apps.exceptions.services import exception_raise
@@ -233,7 +234,7 @@ def unreadable_file_record(*, content: bytes, filename: str, channel: str, error
 # --- Statements --------------------------------------------------------------------------------------------
 
 def statement_import(*, content: bytes, filename: str, channel: str, dry_run: bool = False,
-                     actor=None) -> ImportResult:
+                     actor=None, legal_entity=None) -> ImportResult:
     """Import one bank statement file (camt.052/053/054, MT940/MT942, BAI2; recognised automatically).
 
     Raises ``FormatError`` when the file cannot be read (see the module docstring for what is kept).
@@ -241,7 +242,8 @@ def statement_import(*, content: bytes, filename: str, channel: str, dry_run: bo
     with its lines (once per account, kind and statement id), the continuity and balance exceptions,
     and the cash positions; statements of unknown accounts open ``statement.unknown_account`` and
     store nothing else. ``dry_run`` does all of it and rolls it back, so the result says exactly what
-    an import would do.
+    an import would do. With ``legal_entity`` (an upload made for one entity) a statement for an account
+    of another entity refuses the whole file with a ``DomainError`` and nothing is stored.
     """
     if channel not in FileChannel.values:
         raise ValueError(f"unknown file channel {channel!r}")
@@ -254,19 +256,21 @@ def statement_import(*, content: bytes, filename: str, channel: str, dry_run: bo
         raise
     result = ImportResult(filename=filename, sha256=file_digest(content), parsed=parsed, dry_run=dry_run)
     with transaction.atomic():
-        _import_parsed(result, content=content, channel=channel, actor=actor)
+        _import_parsed(result, content=content, channel=channel, actor=actor, legal_entity=legal_entity)
         if dry_run:
             transaction.set_rollback(True)
     return result
 
 
-def _import_parsed(result: ImportResult, *, content: bytes, channel: str, actor) -> None:
+def _import_parsed(result: ImportResult, *, content: bytes, channel: str, actor, legal_entity=None) -> None:
     parsed = result.parsed
+    accounts = _AccountDirectory(parsed.statements)
+    if legal_entity is not None:
+        _refuse_other_entities(parsed, accounts, legal_entity)
     file_row, created = statement_file_store(content=content, filename=result.filename, channel=channel,
                                              file_format=parsed.format)
     result.statement_file, result.file_already_received = file_row, not created
     kind = KIND_BY_FORMAT[parsed.format]
-    accounts = _AccountDirectory(parsed.statements)
     for parsed_statement in parsed.statements:
         currency = _statement_currency(parsed_statement)
         outcome = StatementOutcome(parsed=parsed_statement, outcome=Outcome.UNKNOWN_ACCOUNT, currency=currency)
@@ -296,6 +300,16 @@ def _import_parsed(result: ImportResult, *, content: bytes, channel: str, actor)
                                       "already_received": result.file_already_received,
                                       "created": result.created, "duplicates": result.duplicates,
                                       "unknown_accounts": result.unknown_accounts, "warnings": list(parsed.warnings)})
+
+
+def _refuse_other_entities(parsed: ParsedFile, accounts: _AccountDirectory, legal_entity) -> None:
+    """An upload for one legal entity may not write statements of another one's accounts."""
+    for statement in parsed.statements:
+        account = accounts.find(statement.account, _statement_currency(statement))
+        if account is not None and account.legal_entity_id != legal_entity.pk:
+            raise DomainError(f"The file holds a statement for account {statement.account}, which is not an account "
+                              f"of {legal_entity.name}; nothing was imported. Upload it for the legal entity that "
+                              "holds the account.", code="other_entity")
 
 
 class _AccountDirectory:
@@ -658,7 +672,8 @@ class _Decision:
     reason_text: str
 
 
-def payment_status_import(*, content: bytes, filename: str, channel: str, actor=None) -> PaymentStatusResult:
+def payment_status_import(*, content: bytes, filename: str, channel: str, actor=None,
+                          legal_entity=None) -> PaymentStatusResult:
     """Apply a pain.002 payment status report to the batch and payments it answers.
 
     Per payment, by original end-to-end id: ACCP/ACSC/ACSP/ACWC → accepted, RJCT → rejected with the
@@ -666,7 +681,9 @@ def payment_status_import(*, content: bytes, filename: str, channel: str, actor=
     batch it names. A rejection opens ``payment.rejected`` and writes the status back to the ERP and the
     treasury system through the pipeline, so the ledger stops showing the payment as paid; a report, or
     transactions, that match no payment open ``payment.unmatched_ack``. The same file twice changes
-    nothing the second time; a different file repeating known statuses changes nothing either.
+    nothing the second time; a different file repeating known statuses changes nothing either. With
+    ``legal_entity`` (an upload made for one entity) a report about another entity's payments is refused
+    with a ``DomainError`` and nothing is stored.
     """
     if channel not in FileChannel.values:
         raise ValueError(f"unknown file channel {channel!r}")
@@ -679,6 +696,8 @@ def payment_status_import(*, content: bytes, filename: str, channel: str, actor=
         raise error from error.__cause__
     result = PaymentStatusResult(filename=filename, report=report)
     with transaction.atomic():
+        if legal_entity is not None:
+            _refuse_other_entity_payments(report, legal_entity)
         file_row, created = statement_file_store(content=content, filename=filename, channel=channel,
                                                  file_format="pain.002")
         result.statement_file, result.file_already_received = file_row, not created
@@ -690,6 +709,18 @@ def payment_status_import(*, content: bytes, filename: str, channel: str, actor=
                                           "group_status": report.group_status, "accepted": result.accepted,
                                           "rejected": result.rejected, "unmatched": result.unmatched})
     return result
+
+
+def _refuse_other_entity_payments(report: PaymentStatusReport, legal_entity) -> None:
+    """An upload for one legal entity may not change another one's payments."""
+    end_to_end_ids = [t.original_end_to_end_id for t in report.transactions if t.original_end_to_end_id]
+    answered = Q(end_to_end_id__in=end_to_end_ids)
+    if report.original_message_id:
+        answered |= Q(batch__reference=report.original_message_id)
+    if PaymentInstruction.objects.filter(answered).exclude(legal_entity=legal_entity).exists():
+        raise DomainError(f"The payment status report answers payments that are not payments of {legal_entity.name}; "
+                          "nothing was imported. Upload it for the legal entity that sent the payments.",
+                          code="other_entity")
 
 
 def _reason(reasons) -> tuple[str, str]:
