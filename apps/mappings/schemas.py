@@ -35,25 +35,65 @@ def _where(error) -> str:
     return "".join(parts) or "(the object)"
 
 
+# What a pattern or format means, in a finance user's words (schemas may override with "x-reason").
+PATTERN_REASONS = {
+    r"^[0-9]+(\.[0-9]{1,4})?$": "must be an amount of zero or more with at most 4 decimals, written 1234.56",
+    r"^[A-Z]{3}$": "must be a three-letter ISO currency code such as EUR",
+    r"^[A-Z]{2}$": "must be a two-letter ISO country code such as DE",
+}
+FORMAT_REASONS = {
+    "date": "must be a real date written YYYY-MM-DD",
+    "date-time": "must be a date and time with its time zone, e.g. 2026-11-30T17:00:00+01:00",
+    "email": "must be an e-mail address",
+}
+TYPE_WORDS = {"string": "text", "number": "a number", "integer": "a whole number", "array": "a list",
+              "object": "a group of fields", "boolean": "yes or no", "null": "empty"}
+
+
+def _type_words(expected) -> str:
+    names = expected if isinstance(expected, list) else [expected]
+    return " or ".join(TYPE_WORDS.get(n, n) for n in names)
+
+
 def _reason(error) -> str:
+    """The reason for one jsonschema error, without the validator's jargon."""
     title = error.schema.get("title")
+    if isinstance(error.schema, dict) and error.schema.get("x-reason") and error.validator != "required":
+        return f"{error.schema['x-reason']}, not {error.instance!r}"
     match error.validator:
         case "required":
             missing = error.message.split("'")[1] if "'" in error.message else error.message
             return f"{missing.replace('_', ' ')} is missing"
         case "minItems":
             return f"needs at least {error.validator_value} {title or 'items'}"
+        case "maxItems":
+            return f"has more than {error.validator_value} {title or 'items'}"
         case "pattern" | "format":
+            table = PATTERN_REASONS if error.validator == "pattern" else FORMAT_REASONS
+            reason = table.get(error.validator_value)
+            if reason:
+                return f"{reason}, not {error.instance!r}"
             return f"{error.instance!r} is not a valid {title or 'value'}"
         case "enum":
-            return f"must be one of {', '.join(map(str, error.validator_value))}"
+            return f"must be one of {', '.join(map(str, error.validator_value))}, not {error.instance!r}"
+        case "const":
+            return f"must be {error.validator_value!r}"
         case "type":
-            return f"must be a {error.validator_value}"
+            return f"must be {_type_words(error.validator_value)}, not {error.instance!r}"
         case "maxLength":
             return f"is longer than {error.validator_value} characters"
         case "minLength":
             return f"{title or 'value'} must not be empty"
-    return error.message
+        case "minimum":
+            return f"must be at least {error.validator_value}"
+        case "exclusiveMinimum":
+            return f"must be more than {error.validator_value}"
+        case "maximum":
+            return f"must be at most {error.validator_value}"
+        case "additionalProperties":
+            return "has fields the schema does not know: " + ", ".join(
+                sorted(set(error.instance) - set(error.schema.get("properties", {}))))
+    return f"is not valid here ({error.validator})"
 
 
 @cache

@@ -47,9 +47,10 @@ def test_schema_errors_speak_finance():
 
     reasons = {e["path"]: e["reason"] for e in errors}
     assert reasons["lines"] == "needs at least 2 journal lines"
-    assert reasons["lines[0].currency"] == "'eur' is not a valid currency"
-    assert reasons["lines[0].amount"] == "'-5' is not a valid amount"
-    assert reasons["posting_date"] == "'2026-13-45' is not a valid posting date"
+    assert reasons["lines[0].currency"] == "must be a three-letter ISO currency code such as EUR, not 'eur'"
+    assert reasons["lines[0].amount"] == ("must be an amount of zero or more with at most 4 decimals, written "
+                                          "1234.56, not '-5'")
+    assert reasons["posting_date"] == "must be a real date written YYYY-MM-DD, not '2026-13-45'"
 
 
 @pytest.mark.django_db

@@ -75,3 +75,16 @@ class ChangeSerializer(serializers.Serializer):
     key = serializers.CharField()
     before = serializers.CharField(allow_null=True)
     after = serializers.CharField(allow_null=True)
+
+
+class SchemaSummarySerializer(serializers.Serializer):
+    canonical_type = serializers.CharField()
+    version = serializers.CharField()
+    title = serializers.CharField()
+    id = serializers.CharField(help_text="the schema's $id")
+    url = serializers.CharField()
+
+
+class SchemaErrorSerializer(serializers.Serializer):
+    path = serializers.CharField(help_text="where, e.g. lines[2].amount ('(the object)' for the whole object)")
+    reason = serializers.CharField(help_text="what is wrong, in words")

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action
+from rest_framework.decorators import action, api_view
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from apps.common.errors import DomainError
 from apps.governance import services as governance
 from apps.sync.preview import mapping_preview
 
+from .. import schemas
 from ..diff import spec_diff
 from ..engine import spec_problems
 from ..models import Mapping, MappingVersion
@@ -36,6 +39,8 @@ from .serializers import (
     MappingVersionSerializer,
     PreviewRequestSerializer,
     PreviewSerializer,
+    SchemaErrorSerializer,
+    SchemaSummarySerializer,
 )
 
 
@@ -188,3 +193,53 @@ class MappingVersionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
     @action(detail=True, methods=["get"])
     def crosswalks(self, request, pk=None):
         return HttpResponse(crosswalks_to_csv(self.get_object().spec), content_type="text/csv; charset=utf-8")
+
+
+class CanonicalSchemaViewSet(viewsets.ViewSet):
+    """Versioned JSON Schemas of the canonical objects (journal_entry v1, supplier v1, …), and validation of an
+    object against one, with each error's path and reason in words."""
+
+    lookup_value_regex = r"[a-z_]+"
+
+    def _summary(self, request, canonical_type: str, version: str) -> dict:
+        body = schemas.schema(canonical_type, version)
+        return {"canonical_type": canonical_type, "version": version, "title": body.get("title", canonical_type),
+                "id": body.get("$id", ""), "url": request.build_absolute_uri(
+                    reverse("canonical-schema-version", args=[canonical_type, version]))}
+
+    @extend_schema(responses=SchemaSummarySerializer(many=True))
+    def list(self, request):
+        return Response(SchemaSummarySerializer([self._summary(request, t, v) for t, v in schemas.available()],
+                                                many=True).data)
+
+    @extend_schema(responses=SchemaSummarySerializer(many=True))
+    def retrieve(self, request, pk=None):
+        """The versions of one canonical object."""
+        found = [self._summary(request, t, v) for t, v in schemas.available() if t == pk]
+        if not found:
+            raise NotFound(f"No canonical object {pk!r}.")
+        return Response(SchemaSummarySerializer(found, many=True).data)
+
+
+def _schema_or_404(canonical_type: str, version: str) -> dict:
+    try:
+        return schemas.schema(canonical_type, version)
+    except LookupError as exc:
+        raise NotFound(str(exc)) from exc
+
+
+@extend_schema(responses={200: dict}, operation_id="canonical_schema_version_retrieve")
+@api_view(["GET"])
+def canonical_schema_version(request, canonical_type: str, version: str):
+    """One canonical object's JSON Schema (draft 2020-12) in one version."""
+    return Response(_schema_or_404(canonical_type, version))
+
+
+@extend_schema(request=dict, responses=SchemaErrorSerializer(many=True), operation_id="canonical_schema_validate")
+@api_view(["POST"])
+def canonical_schema_validate(request, canonical_type: str, version: str):
+    """Validate a canonical object: an empty list when it is valid."""
+    _schema_or_404(canonical_type, version)
+    if not isinstance(request.data, dict):
+        raise DomainError("Send the canonical object as a JSON object.", code="invalid_json")
+    return Response(SchemaErrorSerializer(schemas.validate(canonical_type, request.data, version), many=True).data)
