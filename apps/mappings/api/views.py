@@ -212,7 +212,7 @@ class CanonicalSchemaViewSet(viewsets.ViewSet):
         return Response(SchemaSummarySerializer([self._summary(request, t, v) for t, v in schemas.available()],
                                                 many=True).data)
 
-    @extend_schema(responses=SchemaSummarySerializer(many=True))
+    @extend_schema(responses=SchemaSummarySerializer(many=True), operation_id="canonical_schema_versions_list")
     def retrieve(self, request, pk=None):
         """The versions of one canonical object."""
         found = [self._summary(request, t, v) for t, v in schemas.available() if t == pk]
