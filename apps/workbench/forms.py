@@ -41,6 +41,10 @@ class ReplayForm(forms.Form):
     reason = forms.CharField(required=False, max_length=500, label="Why replay")
 
 
+class BulkReplayForm(ReplayForm):
+    dry_run = forms.BooleanField(required=False, label="Dry run only (say what would happen)")
+
+
 class PayloadEditForm(forms.Form):
     payload = forms.CharField(widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
                               label="Corrected payload (JSON)")

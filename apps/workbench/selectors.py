@@ -21,13 +21,18 @@ TRACE_LIMIT = 50
 HISTORY_LIMIT = 100
 
 
+def resolvers() -> QuerySet:
+    """Active users whose role may resolve exceptions (each case further narrows by legal entity)."""
+    roles = [role for role, caps in ACCESS_MATRIX.items() if Capability.RESOLVE in caps]
+    return get_user_model().objects.filter(is_active=True, groups__name__in=roles).distinct().order_by("username")
+
+
 def assignable_users(*, case: ExceptionCase) -> QuerySet:
     """Active users whose role may resolve and who work for the case's legal entity."""
-    roles = [role for role, caps in ACCESS_MATRIX.items() if Capability.RESOLVE in caps]
-    users = get_user_model().objects.filter(is_active=True, groups__name__in=roles)
+    users = resolvers()
     if case.legal_entity_id is not None:
         users = users.filter(Q(entity_memberships__legal_entity_id=case.legal_entity_id) | Q(is_superuser=True))
-    return users.distinct().order_by("username")
+    return users
 
 
 @dataclass

@@ -3,7 +3,7 @@ action table (apps/workbench/actions.py)."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -15,7 +15,8 @@ from apps.exceptions.filtersets import ExceptionFilterSet
 from apps.exceptions.models import ExceptionCase
 from apps.exceptions.selectors import exception_get, exception_queryset
 
-from .actions import ACTIONS, action_form, action_run
+from .actions import ACTIONS, BULK_ACTIONS, action_form, action_run
+from .bulk import bulk_form, bulk_start
 from .forms import ReplayForm, ReviewForm
 from .models import PayloadEdit
 from .selectors import assignable_users, case_detail, pending_edit_get
@@ -61,7 +62,9 @@ def exception_list(request):
     page = Paginator(filterset.qs.order_by("-last_seen", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = params.copy()
     query.pop("page", None)
-    return render(request, "workbench/list.html", {"filter": filterset, "page": page, "query": query.urlencode()})
+    bulk = {name: bulk_form(action) for name, action in BULK_ACTIONS.items() if can(request.user, action.capability)}
+    return render(request, "workbench/list.html", {"filter": filterset, "page": page, "query": query.urlencode(),
+                                                   "bulk_forms": bulk})
 
 
 def exception_detail(request, pk: int):
@@ -155,3 +158,24 @@ def edit_review(request, pk: int, edit_pk: int):
     except DomainError as exc:
         return _refused(request, case, exc.message, forbidden=isinstance(exc, PermissionDenied))
     return _done(request, case, message)
+
+
+@require_POST
+def bulk_action(request):
+    """Start a bulk action over the ticked rows or over everything matching the filter; follow it on the job
+    page (progress bar, then a summary of what was done and what was skipped, by reason)."""
+    query = request.POST.get("query", "")
+    everything = request.POST.get("scope") == "filter"
+    try:
+        ids = None if everything else [int(i) for i in request.POST.getlist("ids")]
+        job = bulk_start(actor=request.user, action_name=request.POST.get("action", ""), data=request.POST,
+                         ids=ids, query=query, ip_address=_client_ip(request))
+    except ValueError:
+        messages.error(request, "The selection is not valid; tick the rows again.")
+    except PermissionDenied as exc:
+        return HttpResponseForbidden(exc.message)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        return redirect("jobs:detail", pk=job.pk)
+    return redirect(reverse("workbench:list") + (f"?{query}" if query else ""))
