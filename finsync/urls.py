@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("apps.connectors.api.urls")),
     path("", include("apps.jobs.api.urls")),
     path("", include("apps.mappings.api.urls")),
+    path("", include("apps.close.api.urls")),
     path("", include("apps.banking.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The Swagger page is a page for people: anonymous visitors go to the login form.
@@ -39,6 +40,7 @@ urlpatterns = [
     path("controls/", include("apps.controls.urls")),
     path("jobs/", include("apps.jobs.urls")),
     path("mappings/", include("apps.mappings.urls")),
+    path("close/", include("apps.close.urls")),
     path("bank/", include("apps.banking.urls")),
     path("api/v1/", include(api_v1)),
     path("", include("apps.dashboard.urls")),

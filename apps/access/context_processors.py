@@ -16,6 +16,7 @@ NAV = [
     ("Bank files", "banking:upload", Capability.IMPORT_BANK_FILES),
     ("Controls", "controls:index", None),
     ("Mappings", "mappings:list", None),
+    ("Close", "close:readiness", None),
 ]
 
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "apps.jobs",
     "apps.sla",
     "apps.controls",
+    "apps.close",
     # domain
     "apps.masterdata",
     "apps.ledger",
