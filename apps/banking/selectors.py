@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from apps.access.selectors import restrict
 
@@ -47,3 +47,34 @@ def upload_list(*, user, legal_entity_id: int | None = None) -> QuerySet[BankFil
     if legal_entity_id is not None:
         qs = qs.filter(legal_entity_id=legal_entity_id)
     return qs.defer("content").order_by("-created_at", "-id")
+
+
+_OPEN = (ReconciliationStatus.UNMATCHED, ReconciliationStatus.AMBIGUOUS)
+
+
+def statement_queryset(*, user) -> QuerySet[BankStatement]:
+    """Statements of the user's entities with their line counts (open = unmatched or ambiguous)."""
+    return restrict(BankStatement.objects.select_related("bank_account", "legal_entity", "source_file"), user).annotate(
+        line_count=Count("lines"),
+        open_line_count=Count("lines", filter=Q(lines__reconciliation_status__in=_OPEN)))
+
+
+def statement_get(*, user, pk: int) -> BankStatement:
+    """One statement, or BankStatement.DoesNotExist when missing or another entity's (404, not 403)."""
+    return statement_queryset(user=user).get(pk=pk)
+
+
+def statement_lines_with_matches(*, statement: BankStatement) -> list[StatementLine]:
+    """The statement's lines, each with ``matches``: its active match and its open candidates (with the payments
+    and lines each holds), in a fixed number of queries."""
+    from apps.treasury.models import MatchStatus, ReconciliationMatchItem
+
+    items = (ReconciliationMatchItem.objects.filter(match__status__in=(MatchStatus.ACTIVE, MatchStatus.PROPOSED))
+             .select_related("match__created_by", "match__decided_by")
+             .prefetch_related("match__items__payment__batch", "match__items__statement_line")
+             .order_by("match__status", "match_id"))
+    lines = list(statement.lines.prefetch_related(Prefetch("match_items", queryset=items, to_attr="current_items"))
+                 .order_by("line_no"))
+    for line in lines:
+        line.matches = [item.match for item in line.current_items]
+    return lines

@@ -48,7 +48,7 @@ from apps.exceptions.services import exception_raise
 from apps.ledger.models import AccountingPeriod
 from apps.sync.services import outbound_emit
 from apps.treasury.choices import BATCH_TRANSITIONS, BatchStatus, CashPositionKind, PaymentStatus
-from apps.treasury.models import CashPosition, PaymentBatch, PaymentInstruction
+from apps.treasury.models import CashPosition, PaymentBatch, PaymentInstruction, PaymentStatusEvent
 
 from .choices import CreditDebit, EntryStatus, FileChannel, StatementKind
 from .formats import FormatError, parse_pain002, parse_statement_file
@@ -797,8 +797,25 @@ def _apply_status_report(result: PaymentStatusResult, actor) -> None:
     for batch_row in PaymentBatch.objects.filter(pk__in=touched_batches).select_related("legal_entity"):
         _batch_status_update(batch_row, report, actor)
         result.batches.append(batch_row)
+    _status_events(result, list(decisions.values()), now)
     if result.unmatched or (batch is None and not decisions):
         result.exceptions.append(_unmatched_ack(result))
+
+
+def _status_events(result: PaymentStatusResult, decisions: list[tuple[PaymentInstruction, _Decision | None]],
+                   now) -> None:
+    """One history row per payment the report speaks about: the bank's code and the status change it made."""
+    report = result.report
+    codes = {t.original_end_to_end_id: t.status or "" for t in report.transactions}
+    after = {**dict.fromkeys(result.accepted, PaymentStatus.ACCEPTED),
+             **dict.fromkeys(result.rejected, PaymentStatus.REJECTED)}
+    PaymentStatusEvent.objects.bulk_create([PaymentStatusEvent(
+        payment=payment, report_file=result.statement_file, report_message_id=(report.message_id or "")[:35],
+        bank_status=((decision.status if decision else codes.get(payment.end_to_end_id)) or report.group_status
+                     or "")[:4],
+        status_before=payment.status, status_after=after.get(payment.end_to_end_id, payment.status),
+        reason_code=decision.reason_code if decision else "", reason_text=decision.reason_text if decision else "",
+        at=now) for payment, decision in decisions])
 
 
 def _payment_reject(result: PaymentStatusResult, payment: PaymentInstruction, decision: _Decision, now,

@@ -1,12 +1,15 @@
-"""Bank files pages: upload statements and status reports (imported in the background), upload history."""
+"""Bank pages: upload files (imported in the background) and their history; statements with each line's
+reconciliation (why it matched, candidates to pick, manual match, undo); a payment with its match and bank status."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponseForbidden
+from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from apps.access.roles import Capability
 from apps.access.selectors import can, visible_entities
@@ -14,10 +17,15 @@ from apps.common.errors import DomainError
 from apps.jobs.models import Job
 from apps.jobs.selectors import job_get, job_log
 from apps.jobs.summary import summary_links, summary_notes, summary_rows
+from apps.treasury import selectors as treasury_selectors
+from apps.treasury.models import PaymentInstruction, ReconciliationMatch
+from apps.treasury.reconciliation import reconciliation_confirm, reconciliation_match_manual, reconciliation_undo
 
 from . import selectors
 from .choices import UploadStatus
+from .filtersets import StatementFilterSet
 from .forms import UploadForm
+from .models import BankStatement
 from .uploads import IncomingFile, bank_files_upload, max_upload_bytes
 
 PAGE_SIZE = 50
@@ -59,3 +67,93 @@ def upload_page(request):
                "max_mb": max_upload_bytes() // (1024 * 1024), **_job_context(request)}
     template = "banking/_uploads.html" if request.headers.get("HX-Request") else "banking/upload.html"
     return render(request, template, context, status=status)
+
+
+# --- Statements and reconciliation ---------------------------------------------------------------------------
+
+def statement_list(request):
+    """Statements of the user's entities, filtered by the URL (entity, account, dates, kind, reconciliation)."""
+    filterset = StatementFilterSet(request.GET, queryset=selectors.statement_queryset(user=request.user))
+    page = Paginator(filterset.qs.order_by("-to_date", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "banking/statements.html", {
+        "filter": filterset, "page": page, "query": query.urlencode(),
+        "accounts": selectors.bank_account_list(user=request.user)})
+
+
+def statement_detail(request, pk: int):
+    try:
+        statement = selectors.statement_get(user=request.user, pk=pk)
+    except BankStatement.DoesNotExist as exc:
+        raise Http404("No such statement") from exc
+    return render(request, "banking/statement.html", {
+        "statement": statement, "lines": selectors.statement_lines_with_matches(statement=statement),
+        "may_reconcile": can(request.user, Capability.RECONCILE)})
+
+
+def _match_or_404(request, pk: int) -> ReconciliationMatch:
+    try:
+        return treasury_selectors.reconciliation_matches(user=request.user).get(pk=pk)
+    except ReconciliationMatch.DoesNotExist as exc:
+        raise Http404("No such match") from exc
+
+
+def _back(request, fallback: str):
+    target = request.POST.get("next", "")
+    return redirect(target if url_has_allowed_host_and_scheme(target, allowed_hosts=None) and target.startswith("/")
+                    else fallback)
+
+
+@require_POST
+def match_confirm(request, pk: int):
+    match = _match_or_404(request, pk)
+    try:
+        reconciliation_confirm(match=match, actor=request.user, note=request.POST.get("note", ""))
+        messages.success(request, f"Candidate #{match.pk} confirmed; the other candidates of its lines are dismissed.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return _back(request, reverse("banking:statements"))
+
+
+@require_POST
+def match_undo(request, pk: int):
+    match = _match_or_404(request, pk)
+    try:
+        reconciliation_undo(match=match, actor=request.user, reason=request.POST.get("reason", ""))
+        messages.success(request, f"Match #{match.pk} undone; its lines are open again and will not be matched to "
+                                  "the same payments automatically.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return _back(request, reverse("banking:statements"))
+
+
+@require_POST
+def match_manual(request, pk: int):
+    """Match lines of statement ``pk`` to payments named by their end-to-end ids."""
+    statement_url = reverse("banking:statement", args=[pk])
+    end_to_end_ids = [part.strip() for part in request.POST.get("end_to_end_ids", "").replace(";", ",").split(",")
+                      if part.strip()]
+    payment_ids = treasury_selectors.payment_ids_by_end_to_end(user=request.user, end_to_end_ids=end_to_end_ids)
+    try:
+        if len(payment_ids) != len(set(end_to_end_ids)):
+            raise DomainError("No payment of yours has one of these end-to-end ids: " + ", ".join(end_to_end_ids))
+        match = reconciliation_match_manual(line_ids=[int(i) for i in request.POST.getlist("line") if i.isdigit()],
+                                            payment_ids=payment_ids, actor=request.user,
+                                            note=request.POST.get("note", ""))
+        messages.success(request, f"Matched by hand (match #{match.pk}).")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(statement_url)
+
+
+def payment_detail(request, pk: int):
+    """A payment with its statement match (or candidates) and what the bank said about it (pain.002 history)."""
+    try:
+        payment = treasury_selectors.payment_get(user=request.user, pk=pk)
+    except PaymentInstruction.DoesNotExist as exc:
+        raise Http404("No such payment") from exc
+    return render(request, "banking/payment.html", {
+        "payment": payment, "matches": treasury_selectors.payment_matches(payment=payment),
+        "history": treasury_selectors.payment_status_history(payment=payment),
+        "may_reconcile": can(request.user, Capability.RECONCILE)})

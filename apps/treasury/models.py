@@ -89,6 +89,28 @@ class PaymentInstruction(TimeStampedModel):
         return self.end_to_end_id
 
 
+class PaymentStatusEvent(models.Model):
+    """What one bank status report (pain.002) said about one payment, and what it changed: the payment's
+    status history as the bank told it."""
+
+    payment = models.ForeignKey(PaymentInstruction, on_delete=models.CASCADE, related_name="status_events")
+    report_file = models.ForeignKey("banking.StatementFile", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    report_message_id = models.CharField(max_length=35, blank=True)
+    bank_status = models.CharField(max_length=4, blank=True, help_text="ACCP, ACSC, RJCT, PDNG, …")
+    status_before = models.CharField(max_length=20, choices=PaymentStatus.choices)
+    status_after = models.CharField(max_length=20, choices=PaymentStatus.choices)
+    reason_code = models.CharField(max_length=10, blank=True)
+    reason_text = models.CharField(max_length=255, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["payment", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.payment} {self.bank_status or '-'} {self.status_before}->{self.status_after}"
+
+
 class CashPosition(models.Model):
     """An account's balance at a moment: booked end-of-day, intraday, or forecast. Kept as history."""
 
@@ -173,6 +195,20 @@ class ReconciliationMatch(models.Model):
 
     def __str__(self) -> str:
         return f"match #{self.pk} {self.rule} ({self.status})"
+
+    @property
+    def compared_fields(self) -> str:
+        """The fields the rule compared, in words."""
+        from .explain import compared_fields
+
+        return compared_fields(self.reason)
+
+    @property
+    def compared_values(self) -> str:
+        """The values it saw on both sides, in words."""
+        from .explain import compared_values
+
+        return compared_values(self.reason)
 
 
 class ReconciliationMatchItem(models.Model):

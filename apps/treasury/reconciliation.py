@@ -46,11 +46,13 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from rapidfuzz import fuzz
 
+from apps.access.roles import Capability
+from apps.access.selectors import can, entity_ids
 from apps.audit.services import audit_record
 from apps.banking.choices import CreditDebit, EntryStatus, ReconciliationStatus, StatementKind
 from apps.banking.models import StatementLine
 from apps.banking.services import jsonable, money_text, period_for
-from apps.common.errors import DomainError
+from apps.common.errors import DomainError, PermissionDenied
 from apps.exceptions.choices import OPEN_STATUSES
 from apps.exceptions.models import ExceptionCase
 from apps.exceptions.services import exception_raise
@@ -595,8 +597,17 @@ def _update_lines(ids: set[int], status: str) -> None:
 
 # --- A person's decisions ------------------------------------------------------------------------------------
 
+def _may_reconcile(actor, legal_entity_id: int) -> None:
+    """Only roles that reconcile, and only in their own legal entities (another entity's match is "not found")."""
+    if not can(actor, Capability.RECONCILE):
+        raise PermissionDenied("Your role does not allow reconciling bank statements.")
+    if legal_entity_id not in entity_ids(actor):
+        raise DomainError("No such match.", code="not_found")
+
+
 def reconciliation_undo(*, match: ReconciliationMatch, actor, reason: str) -> ReconciliationMatch:
     """Take a match apart: its lines are open again, its pairs are never matched automatically again."""
+    _may_reconcile(actor, match.legal_entity_id)
     if not reason.strip():
         raise DomainError("Say why the match is undone.", code="reason_required")
     with transaction.atomic():
@@ -618,6 +629,7 @@ def reconciliation_undo(*, match: ReconciliationMatch, actor, reason: str) -> Re
 
 def reconciliation_confirm(*, match: ReconciliationMatch, actor, note: str = "") -> ReconciliationMatch:
     """Accept a proposed candidate: it becomes the match; the other candidates of its lines are dismissed."""
+    _may_reconcile(actor, match.legal_entity_id)
     with transaction.atomic():
         match = ReconciliationMatch.objects.select_for_update().get(pk=match.pk)
         if match.status != MatchStatus.PROPOSED:
@@ -642,6 +654,81 @@ def reconciliation_confirm(*, match: ReconciliationMatch, actor, note: str = "")
                      before={"status": MatchStatus.PROPOSED}, after={"status": MatchStatus.ACTIVE, "lines": line_ids},
                      reason=note)
     return match
+
+
+def reconciliation_match_manual(*, line_ids: list[int], payment_ids: list[int], actor,
+                                note: str = "") -> ReconciliationMatch:
+    """A person matches open statement lines of one account to open payments sent from it.
+
+    The totals must be equal and in one currency; lines and payments already matched elsewhere are refused
+    (the partial unique constraints decide, not a prior read). Other candidates of the lines are dismissed.
+    """
+    if not line_ids or not payment_ids:
+        raise DomainError("Choose at least one statement line and one payment.", code="nothing_chosen")
+    with transaction.atomic():
+        lines = list(StatementLine.objects.select_for_update().filter(id__in=line_ids)
+                     .select_related("statement").order_by("id"))
+        if len(lines) != len(set(line_ids)):
+            raise DomainError("No such statement line.", code="not_found")
+        account_id, entity_id = lines[0].statement.bank_account_id, lines[0].statement.legal_entity_id
+        _may_reconcile(actor, entity_id)
+        payments = list(PaymentInstruction.objects.filter(
+            id__in=payment_ids, legal_entity_id=entity_id).select_related("batch").order_by("id"))
+        if len(payments) != len(set(payment_ids)):
+            raise DomainError("No such payment.", code="not_found")
+        problems = _manual_problems(lines, payments, account_id)
+        if problems:
+            raise DomainError("These cannot be matched: " + "; ".join(problems) + ".", code="not_matchable")
+        currency = lines[0].currency
+        line_total, payment_total = sum(line.amount for line in lines), sum(p.amount for p in payments)
+        now = timezone.now()
+        match = ReconciliationMatch.objects.create(
+            legal_entity_id=entity_id, bank_account_id=account_id, rule=MatchRule.MANUAL, status=MatchStatus.ACTIVE,
+            currency=currency, line_total=line_total, payment_total=payment_total, created_by=actor,
+            decided_at=now, decided_by=actor, note=note,
+            reason={"rule": MatchRule.MANUAL, "lines": [line.id for line in lines],
+                    "payments": [p.id for p in payments],
+                    "end_to_end_ids": [p.end_to_end_id for p in payments],
+                    "amount": money_text(line_total, currency), "currency": currency,
+                    "compared": ["bank_account", "currency", "total of the lines = total of the payments"],
+                    "chosen_by": actor.get_username()})
+        try:
+            with transaction.atomic():
+                ReconciliationMatchItem.objects.bulk_create(
+                    [ReconciliationMatchItem(match=match, statement_line=line, amount=line.amount) for line in lines]
+                    + [ReconciliationMatchItem(match=match, payment=p, amount=p.amount) for p in payments])
+        except IntegrityError as error:
+            raise DomainError("A line or payment is already matched elsewhere; undo that match first.",
+                              code="already_matched") from error
+        ReconciliationMatch.objects.filter(status=MatchStatus.PROPOSED, items__statement_line_id__in=line_ids).update(
+            status=MatchStatus.DISMISSED, decided_at=now, decided_by=actor)
+        StatementLine.objects.filter(id__in=line_ids).update(reconciliation_status=ReconciliationStatus.MATCHED)
+        audit_record(action="reconciliation.matched_manually", actor=actor, obj=match, legal_entity=match.legal_entity,
+                     after={"lines": [line.id for line in lines], "payments": [p.end_to_end_id for p in payments],
+                            "total": line_total, "currency": currency}, reason=note)
+    return match
+
+
+def _manual_problems(lines: list[StatementLine], payments: list[PaymentInstruction], account_id: int) -> list[str]:
+    problems = []
+    if any(line.statement.bank_account_id != account_id for line in lines):
+        problems.append("the lines are on different bank accounts")
+    if any(line.reconciliation_status not in OPEN_LINE_STATUSES for line in lines):
+        problems.append("a line is already matched or excluded")
+    if any(p.status not in MATCHABLE_PAYMENT_STATUSES for p in payments):
+        problems.append("a payment was not sent to the bank (or was rejected or cancelled)")
+    if any(p.batch is None or p.batch.debtor_account_id != account_id for p in payments):
+        problems.append("a payment was sent from another bank account")
+    currencies = {line.currency for line in lines} | {p.currency for p in payments}
+    if len(currencies) > 1:
+        problems.append(f"they are in different currencies ({', '.join(sorted(currencies))})")
+    elif not problems:
+        line_total, payment_total = sum(line.amount for line in lines), sum(p.amount for p in payments)
+        if line_total != payment_total:
+            currency = currencies.pop()
+            problems.append(f"the lines add up to {money_text(line_total, currency)} {currency} and the payments to "
+                            f"{money_text(payment_total, currency)} {currency}")
+    return problems
 
 
 # --- Ageing -------------------------------------------------------------------------------------------------

@@ -1,17 +1,35 @@
-"""Bank files over the API: upload statements and pain.002 reports (imported by a background job)."""
+"""Bank data over the API: upload bank files (imported by a background job), statements with their
+reconciliation, a person's match decisions, and a payment's match and bank status history."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from apps.access.selectors import entity_ids
+from apps.treasury.models import PaymentInstruction, ReconciliationMatch
+from apps.treasury.reconciliation import reconciliation_confirm, reconciliation_match_manual, reconciliation_undo
+from apps.treasury.selectors import payment_get, payment_matches, payment_status_history, reconciliation_matches
 
 from ..choices import FileChannel
-from ..models import BankFileUpload
-from ..selectors import upload_list
+from ..filtersets import StatementFilterSet
+from ..models import BankFileUpload, BankStatement
+from ..selectors import statement_lines_with_matches, statement_queryset, upload_list
 from ..uploads import IncomingFile, bank_files_upload
-from .serializers import BankFileUploadRequestSerializer, BankFileUploadSerializer, UploadStartedSerializer
+from .serializers import (
+    BankFileUploadRequestSerializer,
+    BankFileUploadSerializer,
+    ManualMatchSerializer,
+    MatchDecisionSerializer,
+    PaymentSerializer,
+    ReconciliationMatchSerializer,
+    StatementDetailSerializer,
+    StatementLineSerializer,
+    StatementSerializer,
+    UploadStartedSerializer,
+)
 
 
 class BankFileUploadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -45,3 +63,80 @@ class BankFileUploadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
                          "uploads": BankFileUploadSerializer(uploads, many=True).data},
                         status=status.HTTP_202_ACCEPTED)
 
+
+
+class StatementViewSet(viewsets.ReadOnlyModelViewSet):
+    """Bank statements of the caller's entities (same filters as the statements page); the detail has every
+    line with its reconciliation status, its match and its candidates, each with the reason."""
+
+    queryset = BankStatement.objects.none()
+    filterset_class = StatementFilterSet
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return BankStatement.objects.none()
+        return statement_queryset(user=self.request.user).order_by("-to_date", "-id")
+
+    def get_serializer_class(self):
+        return StatementDetailSerializer if self.action == "retrieve" else StatementSerializer
+
+    def retrieve(self, request, pk=None):
+        statement = self.get_object()
+        statement.lines_list = statement_lines_with_matches(statement=statement)
+        data = StatementSerializer(statement).data
+        data["lines"] = StatementLineSerializer(statement.lines_list, many=True).data
+        return Response(data)
+
+
+class ReconciliationMatchViewSet(viewsets.GenericViewSet):
+    """A person's reconciliation decisions: confirm a candidate, undo a match, match lines to payments by hand."""
+
+    queryset = ReconciliationMatch.objects.none()
+    serializer_class = ReconciliationMatchSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ReconciliationMatch.objects.none()
+        return reconciliation_matches(user=self.request.user)
+
+    @extend_schema(request=ManualMatchSerializer, responses={201: ReconciliationMatchSerializer})
+    def create(self, request):
+        body = ManualMatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        match = reconciliation_match_manual(line_ids=body.validated_data["lines"],
+                                            payment_ids=body.validated_data["payments"], actor=request.user,
+                                            note=body.validated_data["note"])
+        return Response(ReconciliationMatchSerializer(self.get_queryset().get(pk=match.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MatchDecisionSerializer, responses=ReconciliationMatchSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        body = MatchDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        match = reconciliation_confirm(match=self.get_object(), actor=request.user, note=body.validated_data["note"])
+        return Response(ReconciliationMatchSerializer(self.get_queryset().get(pk=match.pk)).data)
+
+    @extend_schema(request=MatchDecisionSerializer, responses=ReconciliationMatchSerializer)
+    @action(detail=True, methods=["post"])
+    def undo(self, request, pk=None):
+        body = MatchDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        match = reconciliation_undo(match=self.get_object(), actor=request.user, reason=body.validated_data["note"])
+        return Response(ReconciliationMatchSerializer(self.get_queryset().get(pk=match.pk)).data)
+
+
+class PaymentViewSet(viewsets.GenericViewSet):
+    """A payment with its statement match (and candidates) and its pain.002 status history."""
+
+    queryset = PaymentInstruction.objects.none()
+    serializer_class = PaymentSerializer
+
+    def retrieve(self, request, pk=None):
+        try:
+            payment = payment_get(user=request.user, pk=int(pk))
+        except (ValueError, PaymentInstruction.DoesNotExist) as exc:
+            raise NotFound("No such payment.") from exc
+        payment.matches = payment_matches(payment=payment)
+        payment.status_history = payment_status_history(payment=payment)
+        return Response(PaymentSerializer(payment).data)
