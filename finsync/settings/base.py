@@ -135,7 +135,11 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "finsync:ws"},
+        # The layer waits for messages with a 5 s blocking pop; redis-py 8 gives every socket a 5 s read timeout
+        # by default, which fires first and tears each idle websocket down every 5 s (channels_redis #422).
+        # A read timeout above the pop's still notices a dead Redis.
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
+                   "prefix": "finsync:ws"},
     }
 }
 

@@ -3,6 +3,8 @@ the real Redis channel layer: who receives what, and the row partial the page fe
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -62,6 +64,22 @@ def test_a_user_receives_events_of_their_entity_and_never_of_another(controller,
         assert await uma.receive_nothing(timeout=QUIET)
         await clara.disconnect()
         await uma.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_an_idle_socket_stays_open_past_the_layers_blocking_read(controller, entity_de):
+    """redis-py 8's default 5 s read timeout used to kill every idle consumer after 5 s (settings: CHANNEL_LAYERS)."""
+    async def scenario():
+        clara = await _open(controller)
+        await clara.receive_json_from()
+        await asyncio.sleep(7)
+        assert await clara.receive_nothing(timeout=0.1)  # no close, no crash while idle
+        case = await database_sync_to_async(_raise)(entity_de)
+        assert (await clara.receive_json_from(timeout=5))["id"] == case.pk
+        await clara.send_json_to({"type": "ping"})
+        assert await clara.receive_json_from() == {"type": "pong"}
+        await clara.disconnect()
 
     async_to_sync(scenario)()
 
