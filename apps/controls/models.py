@@ -3,12 +3,14 @@ periods, which exception kinds block period close), per legal entity or as the d
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from apps.access.roles import Capability
 from apps.common.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from apps.governance.models import GovernedVersion
 
+from .choices import NEEDS_TARGET, DuplicateDecision
 from .defaults import DEFAULTS
 
 
@@ -80,3 +82,35 @@ class ControlSettingsVersion(GovernedVersion):
     def __str__(self) -> str:
         scope = self.legal_entity.code if self.legal_entity_id else "default"
         return f"Control settings {scope} v{self.number}"
+
+
+class SupplierDuplicateDecision(models.Model):
+    """What a person decided about a supplier the screening held as a possible duplicate: merge it into an
+    existing supplier (the existing one gains the source's link and missing details), link it (the source's
+    supplier is the existing one, nothing else changes), or accept it as a new firm. The pipeline applies it
+    when the held record is replayed; `applied_at` says when."""
+
+    case = models.ForeignKey("exceptions.ExceptionCase", on_delete=models.PROTECT, related_name="+")
+    legal_entity = models.ForeignKey("masterdata.LegalEntity", on_delete=models.PROTECT, related_name="+")
+    source_system = models.ForeignKey("masterdata.SourceSystem", on_delete=models.PROTECT, related_name="+")
+    source_id = models.CharField(max_length=200, help_text="the supplier's id in the source system")
+    decision = models.CharField(max_length=12, choices=DuplicateDecision.choices)
+    supplier = models.ForeignKey("masterdata.Supplier", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", help_text="the existing supplier (merge and link)")
+    note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        constraints = [
+            # One decision per incoming supplier: the pipeline looks it up by (system, source id).
+            models.UniqueConstraint(fields=["source_system", "source_id"], name="duplicatedecision_one_per_source"),
+            models.CheckConstraint(condition=models.Q(decision__in=NEEDS_TARGET, supplier__isnull=False)
+                                   | models.Q(decision=DuplicateDecision.ACCEPT_NEW, supplier__isnull=True),
+                                   name="duplicatedecision_target_iff_merge_or_link"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_system_id}:{self.source_id} {self.decision}"

@@ -8,10 +8,13 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from apps.access.selectors import entity_ids
+from apps.exceptions.models import ExceptionCase
 from apps.governance.choices import VersionStatus
+from apps.masterdata.choices import BankAccountStatus
+from apps.masterdata.models import Supplier, SupplierBankAccount
 
 from .defaults import SETTING_FIELDS, ControlSettings
-from .models import ControlSettingsVersion
+from .models import ControlSettingsVersion, SupplierDuplicateDecision
 
 
 def settings_from_version(version: ControlSettingsVersion) -> ControlSettings:
@@ -63,3 +66,24 @@ def control_settings_version_get(*, user, pk: int) -> ControlSettingsVersion:
 def control_settings_awaiting_review(*, user) -> QuerySet[ControlSettingsVersion]:
     return (control_settings_versions(user=user).filter(status=VersionStatus.PROPOSED).exclude(proposed_by=user)
             .order_by("proposed_at"))
+
+
+def duplicate_case_get(*, user, pk: int):
+    """An open or closed possible-duplicate-supplier case of the user's entities, with the candidates as they
+    are now (ExceptionCase.DoesNotExist otherwise, answered 404)."""
+    case = (ExceptionCase.objects.select_related("legal_entity", "sync_record__connector__system", "resolved_by")
+            .get(pk=pk, kind="supplier.duplicate", legal_entity_id__in=entity_ids(user)))
+    ids = [c["id"] for c in case.details.get("candidates", [])]
+    current = {s.pk: s for s in Supplier.objects.filter(pk__in=ids, legal_entity_id=case.legal_entity_id)
+               .prefetch_related("bank_accounts")}
+    case.candidates = [{**c, "supplier": current.get(c["id"])} for c in case.details.get("candidates", [])]
+    case.decision = SupplierDuplicateDecision.objects.select_related("supplier", "decided_by").filter(
+        case=case).first()
+    return case
+
+
+def pending_bank_accounts(*, user) -> QuerySet[SupplierBankAccount]:
+    """Supplier bank accounts awaiting a second person's approval, oldest first."""
+    return (SupplierBankAccount.objects.filter(status=BankAccountStatus.PENDING_APPROVAL,
+                                               supplier__legal_entity_id__in=entity_ids(user))
+            .select_related("supplier__legal_entity", "requested_by").order_by("created_at"))

@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.controls_index, name="index"),
     path("settings/propose/", views.control_settings_propose_view, name="settings_propose"),
     path("settings/<int:pk>/", views.control_settings_version, name="settings_version"),
+    path("suppliers/duplicates/<int:pk>/", views.supplier_duplicate_review, name="supplier_duplicate"),
+    path("suppliers/bank-accounts/", views.bank_account_changes, name="bank_accounts"),
 ]

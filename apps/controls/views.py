@@ -1,4 +1,5 @@
-"""Control pages: the control settings in effect per entity, proposing new settings, reviewing them."""
+"""Control pages: control settings (in effect, propose, review), possible duplicate suppliers (side by side,
+merge / link / accept as new) and supplier bank-account changes awaiting a second person."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from django.shortcuts import redirect, render
 from apps.access.roles import Capability
 from apps.access.selectors import can, visible_entities
 from apps.common.errors import DomainError
+from apps.exceptions.choices import OPEN_STATUSES
+from apps.exceptions.models import ExceptionCase
 from apps.governance.choices import VersionStatus
 
 from .forms import ControlSettingsForm, ReviewForm
@@ -19,6 +22,8 @@ from .selectors import (
     control_settings_for,
     control_settings_version_get,
     control_settings_versions,
+    duplicate_case_get,
+    pending_bank_accounts,
 )
 from .services import (
     control_settings_approve,
@@ -26,6 +31,7 @@ from .services import (
     control_settings_reject,
     control_settings_withdraw,
 )
+from .suppliers import supplier_bank_account_approve, supplier_bank_account_reject, supplier_duplicate_decide
 
 
 def _ip(request) -> str | None:
@@ -98,3 +104,52 @@ def control_settings_version(request, pk: int):
         and version.proposed_by_id != request.user.pk,
         "can_withdraw": version.status == VersionStatus.PROPOSED and version.proposed_by_id == request.user.pk,
         "form": form, "history": siblings.order_by("-number")})
+
+
+# --- Supplier master governance -----------------------------------------------------------------------------
+
+def supplier_duplicate_review(request, pk: int):
+    """A supplier held as a possible duplicate, beside its candidates, with merge / link / accept as new."""
+    try:
+        case = duplicate_case_get(user=request.user, pk=pk)
+    except ExceptionCase.DoesNotExist as exc:
+        raise Http404("No such possible duplicate supplier") from exc
+    if request.method == "POST":
+        target = request.POST.get("supplier", "")
+        try:
+            decision = supplier_duplicate_decide(
+                case=case, decision=request.POST.get("decision", ""), actor=request.user,
+                supplier_id=int(target) if target.isdigit() else None, note=request.POST.get("note", ""),
+                ip_address=_ip(request))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{decision.get_decision_display()}: the held record is being processed "
+                                      "again with your decision.")
+        return redirect("controls:supplier_duplicate", pk=pk)
+    return render(request, "controls/supplier_duplicate.html", {
+        "case": case, "incoming": case.details.get("incoming", {}),
+        "can_decide": can(request.user, Capability.RESOLVE) and case.status in OPEN_STATUSES})
+
+
+def bank_account_changes(request):
+    """Supplier bank accounts awaiting a second person's approval."""
+    if request.method == "POST":
+        account = pending_bank_accounts(user=request.user).filter(pk=request.POST.get("account") or 0).first()
+        if account is None:
+            raise Http404("No such pending bank account")
+        try:
+            if request.POST.get("decision") == "approve":
+                supplier_bank_account_approve(account=account, actor=request.user, note=request.POST.get("note", ""),
+                                              ip_address=_ip(request))
+                messages.success(request, f"Bank account {account} of {account.supplier} approved.")
+            else:
+                supplier_bank_account_reject(account=account, actor=request.user, note=request.POST.get("note", ""),
+                                             ip_address=_ip(request))
+                messages.success(request, f"Bank account {account} of {account.supplier} rejected.")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("controls:bank_accounts")
+    return render(request, "controls/bank_accounts.html", {
+        "pending": pending_bank_accounts(user=request.user),
+        "can_approve": can(request.user, Capability.APPROVE_BANK_DETAILS)})

@@ -90,6 +90,11 @@ class Supplier(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["legal_entity", "number"], name="supplier_number_unique_per_entity"),
         ]
+        indexes = [
+            # Duplicate screening (apps.controls.screening): the name block of an entity and country, and the
+            # rows of it changed since the block was last read.
+            models.Index(fields=["legal_entity", "country", "updated_at"], name="supplier_screening_block_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"

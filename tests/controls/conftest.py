@@ -30,3 +30,13 @@ def group_maker(entity_de, entity_us):
 def group_checker(entity_de, entity_us):
     return user_create(username="gus", password=PASSWORD, roles=[Role.INTEGRATION_ADMIN],
                        entities=[entity_de, entity_us])
+
+
+@pytest.fixture(autouse=True)
+def _fresh_name_index():
+    """The screening's in-process name index must not remember suppliers of an earlier test's rollback."""
+    from apps.controls.screening import name_index_clear
+
+    name_index_clear()
+    yield
+    name_index_clear()

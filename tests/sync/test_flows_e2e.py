@@ -172,7 +172,7 @@ def test_supplier_onboarding_checks_stores_crosswalks_and_creates_the_erp_suppli
     _touch(world, "suppliers", [3], {"tax-id": _valid_vat("DE", "11223344"),
                                     "remit-to-addresses": [{"bank-account": {"iban": "DE00 1234 5678"}}]})
     existing = Supplier.objects.create(legal_entity=world["entities"]["DE01"], number="V00002",
-                                       name="Siemens Aktiengesellschaft", country="DE", tax_id=dup_vat,
+                                       name="Siemens Beteiligungen Inland GmbH", country="DE", tax_id=dup_vat,
                                        tax_id_normalized=dup_vat)
     coupa = {o.coupa_id: o.data for o in CoupaObject.objects.filter(resource="suppliers")}
     assert len(coupa) == 30
@@ -236,9 +236,13 @@ def test_supplier_onboarding_checks_stores_crosswalks_and_creates_the_erp_suppli
     assert (duplicate.sync_record_id, duplicate.supplier_id, duplicate.legal_entity.code) == (
         inbound[2].pk, existing.pk, "DE01")
     assert duplicate.correlation_id == inbound[2].correlation_id
-    assert duplicate.details["candidates"] == [{"id": existing.pk, "number": "V00002",
-                                                "name": "Siemens Aktiengesellschaft", "tax_id": dup_vat,
-                                                "matched_on": ["tax id"]}]
+    candidates = [{k: c[k] for k in ("id", "number", "name", "tax_id", "matched_on")}
+                  for c in duplicate.details["candidates"]]
+    assert candidates[0] == {"id": existing.pk, "number": "V00002", "name": "Siemens Beteiligungen Inland GmbH",
+                             "tax_id": dup_vat, "matched_on": ["tax id"]}
+    # The fuzzy-name control may also name "Siemens AG" (onboarded from Coupa 1), when the worker got to it first.
+    assert candidates[1:] in ([], [{"id": siemens.pk, "number": "S1001", "name": "Siemens AG", "tax_id": good_vat,
+                                    "matched_on": ["name"]}])
     assert not inbound[2].children.exists()
     invalid = ExceptionCase.objects.filter(kind="validation.schema")
     assert set(invalid.values_list("sync_record_id", flat=True)) == {inbound[cid].pk for cid in bad_data}

@@ -9,10 +9,16 @@ import logging
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
 from apps.audit.services import audit_record
 from apps.connectors.adapters.base import OutboundResult
+from apps.controls.screening import SupplierProfile, supplier_screen
+from apps.controls.selectors import control_settings_for
+from apps.controls.suppliers import (
+    duplicate_decision_for,
+    supplier_bank_account_from_system,
+    supplier_duplicate_apply,
+)
 from apps.masterdata.choices import BankAccountStatus, SupplierStatus
 from apps.masterdata.models import ExternalId, LegalEntity, Supplier, SupplierBankAccount
 from apps.masterdata.validators import normalize_iban, normalize_tax_id, validate_bic
@@ -37,14 +43,25 @@ def supplier_onboard(*, record: SyncRecord, canonical: dict) -> LocalDelivery:
     emit_key = f"{system.code}:supplier:{source_id}"
     supplier_type = ContentType.objects.get_for_model(Supplier)
     link = ExternalId.objects.filter(system=system, content_type=supplier_type, external_id=source_id).first()
+    entity = LegalEntity.objects.filter(code=canonical["legal_entity"]).first()
     if link is not None:
         _join_first(record, emit_key)
+        known = Supplier.objects.select_related("legal_entity").get(pk=link.object_id)
+        # A later version of a known supplier: a new bank account in it is a change under four eyes.
+        supplier_bank_account_from_system(supplier=known, clean=supplier_checks(canonical, entity=known.legal_entity,
+                                                                                screen=False),
+                                          system=system, correlation_id=record.correlation_id)
         return LocalDelivery(external_id=str(link.object_id), duplicate=True)
-    entity = LegalEntity.objects.filter(code=canonical["legal_entity"]).first()
     if entity is None:
         raise LocalRejection("validation.schema", f"Legal entity {canonical['legal_entity']!r} is not known to "
                                                   "FinSync.")
-    clean = supplier_checks(canonical, entity=entity)
+    decision = duplicate_decision_for(system=system, source_id=source_id)
+    clean = supplier_checks(canonical, entity=entity, screen=decision is None)
+    if decision is not None and decision.supplier_id is not None:
+        # A person decided it is an existing supplier (merge or link): nothing new is created or sent.
+        target = supplier_duplicate_apply(decision=decision, canonical=canonical, clean=clean,
+                                          correlation_id=record.correlation_id)
+        return LocalDelivery(external_id=str(target.pk), duplicate=True)
     try:
         with transaction.atomic():
             supplier = Supplier.objects.create(
@@ -71,11 +88,12 @@ def supplier_onboard(*, record: SyncRecord, canonical: dict) -> LocalDelivery:
     return LocalDelivery(external_id=str(supplier.pk))
 
 
-def supplier_checks(canonical: dict, *, entity: LegalEntity) -> dict:
+def supplier_checks(canonical: dict, *, entity: LegalEntity, screen: bool = True) -> dict:
     """Master-data checks; returns the supplier with its identifiers normalised, or raises LocalRejection.
 
     The tax id must be valid for the supplier's country (python-stdnum), the IBAN valid (schwifty), the BIC
-    well-formed; and no supplier of the entity may have the same tax id, bank account or number.
+    well-formed; and (`screen`) no supplier of the entity may have the same tax id, bank account or number,
+    nor a name in the same country scoring above the entity's threshold (apps.controls.screening).
     """
     # Coupa's payment terms ("Net 30") are not ERP payment-term keys: the ERP's default applies until the
     # mapping gains a payment-term crosswalk.
@@ -103,46 +121,30 @@ def supplier_checks(canonical: dict, *, entity: LegalEntity) -> dict:
         raise LocalRejection("validation.schema", f"Supplier {canonical['name']} ({canonical['number']}) cannot be "
                              f"onboarded: {'; '.join(problems)}.", dimensions={"legal_entity": entity},
                              details={"problems": problems})
-    candidates = duplicate_candidates(entity=entity, clean=clean)
+    candidates = duplicate_candidates(entity=entity, clean=clean) if screen else []
     if candidates:
         shown = ", ".join(f"{c['number']} {c['name']} (same {' and '.join(c['matched_on'])})" for c in candidates)
         first = Supplier.objects.get(pk=candidates[0]["id"])
         raise LocalRejection(
             "supplier.duplicate",
             f"Supplier {clean['name']} ({clean['number']}) looks like {len(candidates)} supplier(s) of {entity.code} "
-            f"already in FinSync: {shown}. Merge or confirm it is a different firm, then replay.",
+            f"already in FinSync: {shown}. Merge, link or accept it as a different firm on the review page.",
             dimensions={"legal_entity": entity, "supplier": first},
-            details={"incoming": {k: clean.get(k, "") for k in ("number", "name", "tax_id", "iban")},
-                     "candidates": candidates})
+            details={"incoming": {k: clean.get(k, "") or canonical.get(k, "") for k in (
+                "number", "name", "country", "tax_id", "iban", "account_number", "city")},
+                "candidates": candidates})
     return clean
 
 
 def duplicate_candidates(*, entity: LegalEntity, clean: dict) -> list[dict]:
-    """Suppliers of the entity sharing the normalised tax id, the IBAN (or local account) or the number."""
-    match = Q(number=clean["number"])
-    if clean.get("tax_id"):
-        match |= Q(tax_id_normalized=clean["tax_id"])
-    if clean.get("iban"):
-        match |= Q(bank_accounts__iban=clean["iban"])
-    if clean.get("account_number"):
-        match |= Q(bank_accounts__account_number=clean["account_number"],
-                   bank_accounts__routing_number=clean["routing_number"])
-    found = (Supplier.objects.filter(legal_entity=entity).filter(match).exclude(status=SupplierStatus.MERGED)
-             .distinct().order_by("number").prefetch_related("bank_accounts"))
-    candidates = []
-    for supplier in found:
-        accounts = list(supplier.bank_accounts.all())
-        matched_on = [what for what, hit in [
-            ("tax id", bool(clean.get("tax_id")) and supplier.tax_id_normalized == clean["tax_id"]),
-            ("IBAN", bool(clean.get("iban")) and any(a.iban == clean["iban"] for a in accounts)),
-            ("bank account", bool(clean.get("account_number")) and any(
-                (a.account_number, a.routing_number) == (clean["account_number"], clean["routing_number"])
-                for a in accounts)),
-            ("number", supplier.number == clean["number"]),
-        ] if hit]
-        candidates.append({"id": supplier.pk, "number": supplier.number, "name": supplier.name,
-                           "tax_id": supplier.tax_id_normalized, "matched_on": matched_on})
-    return candidates
+    """Suppliers of the entity sharing the normalised tax id, a bank account or the number, or with a name
+    in the same country close enough (threshold from the entity's control settings)."""
+    profile = SupplierProfile(name=clean.get("name", ""), country=clean.get("country", ""),
+                              number=clean.get("number", ""), tax_id=clean.get("tax_id", ""),
+                              iban=clean.get("iban", ""), account_number=clean.get("account_number", ""),
+                              routing_number=clean.get("routing_number", ""))
+    threshold = control_settings_for(entity).supplier_name_threshold
+    return [c.as_dict() for c in supplier_screen(entity_id=entity.pk, profile=profile, name_threshold=threshold)]
 
 
 def _bank_account_create(supplier: Supplier, clean: dict, entity: LegalEntity) -> SupplierBankAccount | None:
