@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("apps.jobs.api.urls")),
     path("", include("apps.mappings.api.urls")),
     path("", include("apps.close.api.urls")),
+    path("", include("apps.catalog.api.urls")),
     path("", include("apps.banking.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The Swagger page is a page for people: anonymous visitors go to the login form.
@@ -41,6 +42,7 @@ urlpatterns = [
     path("jobs/", include("apps.jobs.urls")),
     path("mappings/", include("apps.mappings.urls")),
     path("close/", include("apps.close.urls")),
+    path("catalog/", include("apps.catalog.urls")),
     path("bank/", include("apps.banking.urls")),
     path("api/v1/", include(api_v1)),
     path("", include("apps.dashboard.urls")),

@@ -17,6 +17,7 @@ NAV = [
     ("Controls", "controls:index", None),
     ("Mappings", "mappings:list", None),
     ("Close", "close:readiness", None),
+    ("Catalog", "catalog:list", None),
 ]
 
 

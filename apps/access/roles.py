@@ -48,7 +48,8 @@ ACCESS_MATRIX: dict[str, frozenset[str]] = {
 ADMIN_CHANGE_APPS: dict[str, tuple[str, ...]] = {
     Role.CONTROLLER: (),
     Role.TREASURY_OPS: (),
-    Role.INTEGRATION_ADMIN: ("django_celery_beat",),
+    Role.INTEGRATION_ADMIN: ("django_celery_beat", "catalog"),
     Role.AUDITOR: (),
-    Role.SYSTEM_ADMIN: ("auth", "access", "masterdata", "ledger", "banking", "django_celery_beat"),
+    Role.SYSTEM_ADMIN: ("auth", "access", "masterdata", "ledger", "banking", "django_celery_beat",
+                         "catalog"),
 }

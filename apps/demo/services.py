@@ -38,6 +38,7 @@ from apps.treasury.models import CashPosition, PaymentBatch, PaymentInstruction
 
 from . import catalog
 from .integrations import seed_integrations
+from .interfaces import catalog_seed
 
 SOURCE_SYSTEMS = [
     ("sap-s4", "SAP S/4HANA (sandbox)", SystemKind.GL, "SAP S/4HANA"),
@@ -105,6 +106,7 @@ def demo_seed(*, seed: int = 20261126, today: date | None = None) -> dict[str, i
         _seed_cash(tally, rng, company_accounts[code], today)
     if settings.FINSYNC_SANDBOX:
         seed_integrations(tally, systems)
+    tally["CatalogEntry"] += catalog_seed()
     return {k: v for k, v in tally.items() if v}
 
 

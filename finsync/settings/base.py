@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.sla",
     "apps.controls",
     "apps.close",
+    "apps.catalog",
     # domain
     "apps.masterdata",
     "apps.ledger",
