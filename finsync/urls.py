@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("apps.exceptions.api.urls")),
     path("", include("apps.connectors.api.urls")),
     path("", include("apps.jobs.api.urls")),
+    path("", include("apps.controls.api.urls")),
     path("", include("apps.mappings.api.urls")),
     path("", include("apps.close.api.urls")),
     path("", include("apps.catalog.api.urls")),

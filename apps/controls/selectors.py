@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from apps.access.selectors import entity_ids
@@ -12,6 +12,8 @@ from apps.exceptions.models import ExceptionCase
 from apps.governance.choices import VersionStatus
 from apps.masterdata.choices import BankAccountStatus
 from apps.masterdata.models import Supplier, SupplierBankAccount
+from apps.treasury.choices import PaymentStatus
+from apps.treasury.models import PaymentBatch, PaymentInstruction
 
 from .defaults import SETTING_FIELDS, ControlSettings
 from .models import ControlSettingsVersion, SupplierDuplicateDecision
@@ -87,3 +89,18 @@ def pending_bank_accounts(*, user) -> QuerySet[SupplierBankAccount]:
     return (SupplierBankAccount.objects.filter(status=BankAccountStatus.PENDING_APPROVAL,
                                                supplier__legal_entity_id__in=entity_ids(user))
             .select_related("supplier__legal_entity", "requested_by").order_by("created_at"))
+
+
+def payment_batches(*, user) -> QuerySet[PaymentBatch]:
+    """Payment batches of the user's entities, newest first, with their totals."""
+    return (PaymentBatch.objects.filter(legal_entity_id__in=entity_ids(user))
+            .select_related("legal_entity", "debtor_account", "created_by", "released_by")
+            .annotate(total=Sum("payments__amount"), payment_count=Count("payments"),
+                      held_count=Count("payments", filter=Q(payments__status=PaymentStatus.HELD)))
+            .order_by("-created_at"))
+
+
+def payment_batch_get(*, user, pk: int) -> PaymentBatch:
+    """The batch with its payments, or PaymentBatch.DoesNotExist outside the user's entities (404)."""
+    return payment_batches(user=user).prefetch_related(
+        Prefetch("payments", queryset=PaymentInstruction.objects.select_related("supplier").order_by("pk"))).get(pk=pk)

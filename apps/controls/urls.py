@@ -10,4 +10,6 @@ urlpatterns = [
     path("settings/<int:pk>/", views.control_settings_version, name="settings_version"),
     path("suppliers/duplicates/<int:pk>/", views.supplier_duplicate_review, name="supplier_duplicate"),
     path("suppliers/bank-accounts/", views.bank_account_changes, name="bank_accounts"),
+    path("payments/batches/", views.payment_batch_list, name="payment_batches"),
+    path("payments/batches/<int:pk>/", views.payment_batch_detail, name="payment_batch"),
 ]

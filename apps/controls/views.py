@@ -13,9 +13,12 @@ from apps.common.errors import DomainError
 from apps.exceptions.choices import OPEN_STATUSES
 from apps.exceptions.models import ExceptionCase
 from apps.governance.choices import VersionStatus
+from apps.treasury.choices import BatchStatus
+from apps.treasury.models import PaymentBatch
 
 from .forms import ControlSettingsForm, ReviewForm
 from .models import ControlSettingsVersion
+from .payments import payment_batch_release, payment_hold_release
 from .selectors import (
     control_settings_awaiting_review,
     control_settings_by_entity,
@@ -23,6 +26,8 @@ from .selectors import (
     control_settings_version_get,
     control_settings_versions,
     duplicate_case_get,
+    payment_batch_get,
+    payment_batches,
     pending_bank_accounts,
 )
 from .services import (
@@ -153,3 +158,37 @@ def bank_account_changes(request):
     return render(request, "controls/bank_accounts.html", {
         "pending": pending_bank_accounts(user=request.user),
         "can_approve": can(request.user, Capability.APPROVE_BANK_DETAILS)})
+
+
+# --- Payment batches ----------------------------------------------------------------------------------------
+
+def payment_batch_list(request):
+    return render(request, "controls/batches.html", {"batches": payment_batches(user=request.user)[:200]})
+
+
+def payment_batch_detail(request, pk: int):
+    """A batch with its payments; release it (not its creator) or release a payment's hold."""
+    try:
+        batch = payment_batch_get(user=request.user, pk=pk)
+    except PaymentBatch.DoesNotExist as exc:
+        raise Http404("No such payment batch") from exc
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "release":
+                payment_batch_release(batch=batch, actor=request.user, ip_address=_ip(request))
+                messages.success(request, f"Batch {batch.reference} released: it can be sent to the bank.")
+            elif request.POST.get("action") == "release_hold":
+                payment = next((p for p in batch.payments.all() if str(p.pk) == request.POST.get("payment")), None)
+                if payment is None:
+                    raise Http404("No such payment in this batch")
+                payment_hold_release(payment=payment, actor=request.user, note=request.POST.get("note", ""),
+                                     ip_address=_ip(request))
+                messages.success(request, f"Hold on {payment.end_to_end_id} released.")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("controls:payment_batch", pk=pk)
+    may_release = can(request.user, Capability.RELEASE_PAYMENTS)
+    return render(request, "controls/batch.html", {
+        "batch": batch, "can_release_holds": may_release,
+        "can_release": may_release and batch.status == BatchStatus.PENDING_RELEASE
+        and batch.created_by_id != request.user.pk})
