@@ -23,6 +23,7 @@ class ExceptionFilterSet(django_filters.FilterSet):
     source_system_id = django_filters.NumberFilter()
     sync_record_id = django_filters.NumberFilter()
     owner_id = django_filters.NumberFilter()
+    unassigned = django_filters.BooleanFilter(field_name="owner", lookup_expr="isnull", label="Unassigned")
     resolved_by_id = django_filters.NumberFilter()
     record_type = django_filters.CharFilter()
     kind = django_filters.MultipleChoiceFilter(choices=kind_choices())

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from apps.access.roles import ACCESS_MATRIX, Capability
+from apps.access.selectors import entity_ids
 from apps.audit.models import AuditEvent
 from apps.exceptions.models import ExceptionCase
 from apps.exceptions.selectors import exception_queryset
@@ -68,6 +69,32 @@ def case_detail(*, user, case: ExceptionCase) -> CaseDetail:
     detail.related = list(related.select_related("legal_entity").order_by("-last_seen", "-id")[:RELATED_LIMIT])
     detail.related_count = related.count() if len(detail.related) == RELATED_LIMIT else len(detail.related)
     return detail
+
+
+FILTER_CHOICES_LIMIT = 200
+
+
+def filter_choices(*, user) -> dict[str, list]:
+    """Options for the list's dimension filters, within the user's entities (recent first where many)."""
+    from apps.banking.models import CompanyBankAccount
+    from apps.ledger.models import AccountingPeriod
+    from apps.masterdata.models import SourceSystem, Supplier
+    from apps.treasury.models import PaymentBatch
+
+    ids = entity_ids(user)
+    limit = FILTER_CHOICES_LIMIT
+    return {
+        "source_systems": list(SourceSystem.objects.order_by("name").values_list("id", "name")[:limit]),
+        "bank_accounts": [(pk, f"{code} {name}") for pk, code, name in CompanyBankAccount.objects.filter(
+            legal_entity_id__in=ids).values_list("id", "legal_entity__code", "name")[:limit]],
+        "suppliers": [(pk, f"{number} {name}") for pk, number, name in Supplier.objects.filter(
+            legal_entity_id__in=ids).order_by("name").values_list("id", "number", "name")[:limit]],
+        "payment_batches": list(PaymentBatch.objects.filter(legal_entity_id__in=ids).order_by("-id")
+                                .values_list("id", "reference")[:limit]),
+        "periods": [(pk, f"{code} {year}/{number:02d}") for pk, code, year, number in AccountingPeriod.objects.filter(
+            legal_entity_id__in=ids).order_by("-start_date").values_list(
+            "id", "legal_entity__code", "fiscal_year", "number")[:limit]],
+    }
 
 
 def saved_views_for(*, user) -> QuerySet[SavedView]:

@@ -2,10 +2,10 @@
 action table (apps/workbench/actions.py)."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.access.selectors import can
@@ -17,13 +17,19 @@ from apps.exceptions.selectors import exception_get, exception_queryset
 
 from .actions import ACTIONS, BULK_ACTIONS, action_form, action_run
 from .bulk import bulk_form, bulk_start
-from .forms import ReplayForm, ReviewForm
+from .export import csv_stream, export_audit, xlsx_file
+from .forms import ReplayForm, ReviewForm, SavedViewForm
+from .listing import AGE_CHOICES, SORTS, bounded_count, facets, fingerprint_groups, list_page, sort_for
 from .models import PayloadEdit
-from .selectors import assignable_users, case_detail, pending_edit_get
-from .services import case_replay, payload_edit_approve, payload_edit_reject
+from .selectors import assignable_users, case_detail, filter_choices, pending_edit_get, saved_views_for
+from .services import (
+    case_replay,
+    payload_edit_approve,
+    payload_edit_reject,
+    saved_view_create,
+    saved_view_delete,
+)
 from .templatetags.workbench_tags import pretty_json
-
-PAGE_SIZE = 50
 
 
 def _client_ip(request) -> str | None:
@@ -55,16 +61,43 @@ def list_queryset(request):
     return list_filterset(request).qs
 
 
+LIST_KEYS = {"page", "after", "sort", "group", "gpage", "partial"}  # paging and layout, not filters
+
+
+def filters_query(request) -> str:
+    """The filter part of the list's URL: what a saved view stores, an export and a bulk action apply."""
+    params = request.GET.copy()
+    for key in LIST_KEYS:
+        params.pop(key, None)
+    return params.urlencode()
+
+
 def exception_list(request):
-    """Exceptions of the user's entities, filtered by the URL (so a view can be bookmarked or shared)."""
+    """Exceptions of the user's entities, filtered by the URL (so a view can be bookmarked or shared), sorted,
+    keyset-paged, or grouped by fingerprint. `partial=rows` returns only the rows (a group's members)."""
     filterset = list_filterset(request)
-    params = filterset.data
-    page = Paginator(filterset.qs.order_by("-last_seen", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = params.copy()
-    query.pop("page", None)
+    sort_key, sort = sort_for(request.GET.get("sort"))
+    query = filters_query(request)
+    context = {"filter": filterset, "query": query, "sort_key": sort_key, "sorts": SORTS, "age_choices": AGE_CHOICES,
+               "count": bounded_count(filterset.qs), "grouped": request.GET.get("group") == "fingerprint"}
+    if context["grouped"]:
+        gpage = int(request.GET["gpage"]) if request.GET.get("gpage", "").isdigit() else 1
+        context["groups"], context["more_groups"] = fingerprint_groups(filterset.qs, page=gpage)
+        context["gpage"] = gpage
+    else:
+        context["page"] = list_page(filterset.qs, sort=sort, cursor=request.GET.get("after"))
+    if request.GET.get("partial") == "rows":
+        return render(request, "workbench/_rows.html", context)
     bulk = {name: bulk_form(action) for name, action in BULK_ACTIONS.items() if can(request.user, action.capability)}
-    return render(request, "workbench/list.html", {"filter": filterset, "page": page, "query": query.urlencode(),
-                                                   "bulk_forms": bulk})
+    context.update({"bulk_forms": bulk, "choices": filter_choices(user=request.user),
+                    "saved_views": saved_views_for(user=request.user), "view_form": SavedViewForm()})
+    return render(request, "workbench/list.html", context)
+
+
+def exception_facets(request):
+    """Facet counts of the current filter, loaded after the page (htmx) so the list itself stays fast."""
+    return render(request, "workbench/_facets.html", {"facets": facets(list_filterset(request).qs),
+                                                      "query": filters_query(request)})
 
 
 def exception_detail(request, pk: int):
@@ -179,3 +212,58 @@ def bulk_action(request):
     else:
         return redirect("jobs:detail", pk=job.pk)
     return redirect(reverse("workbench:list") + (f"?{query}" if query else ""))
+
+
+def saved_views(request):
+    """GET: my saved views and the shared ones (delete my own). POST: save the current filters under a name."""
+    if request.method == "POST":
+        form = SavedViewForm(request.POST)
+        query = request.POST.get("query", "")
+        if not form.is_valid():
+            messages.error(request, _form_errors(form))
+        else:
+            try:
+                view = saved_view_create(owner=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"Saved as “{view.name}”{' (shared)' if view.shared else ''}.")
+        return redirect(reverse("workbench:list") + (f"?{query}" if query else ""))
+    return render(request, "workbench/views.html", {"views": saved_views_for(user=request.user)})
+
+
+@require_POST
+def saved_view_remove(request, pk: int):
+    view = saved_views_for(user=request.user).filter(pk=pk).first()
+    if view is None:
+        raise Http404("No such view")
+    try:
+        saved_view_delete(view=view, actor=request.user)
+    except PermissionDenied as exc:
+        return HttpResponseForbidden(exc.message)
+    messages.success(request, f"View “{view.name}” deleted.")
+    return redirect("workbench:views")
+
+
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def exception_export(request, fmt: str):
+    """The current filtered view as CSV (streamed) or XLSX, scoped like the page; the export is audited."""
+    if fmt not in EXPORT_TYPES:
+        raise Http404("No such format")
+    queryset = list_filterset(request).qs
+    name = f"finsync-exceptions-{timezone.now():%Y%m%d-%H%M}.{fmt}"
+    if fmt == "xlsx":
+        try:
+            handle = xlsx_file(queryset)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(reverse("workbench:list") + f"?{filters_query(request)}")
+        response = FileResponse(handle, as_attachment=True, filename=name, content_type=EXPORT_TYPES[fmt])
+    else:
+        response = StreamingHttpResponse(csv_stream(queryset), content_type=EXPORT_TYPES[fmt])
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    export_audit(actor=request.user, fmt=fmt, query=filters_query(request), ip_address=_client_ip(request))
+    return response

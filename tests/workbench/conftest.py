@@ -26,10 +26,11 @@ def make_record(connector, entity, number: str, **over) -> SyncRecord:
     return SyncRecord.objects.create(**data)
 
 
-def make_case(entity, reference: str, *, connector=None, kind: str = "journal.unbalanced", **kw):
+def make_case(entity, reference: str, *, connector=None, kind: str = "journal.unbalanced",
+              record_type: str = "journal_entry", **kw):
     """An exception; with a connector, on a sync record of its own (so it can be replayed)."""
     record = make_record(connector, entity, reference) if connector is not None else None
     return exception_raise(kind=kind, message=f"Journal {reference} is off by 10.00 EUR", reference=reference,
-                           legal_entity=entity, record_type="journal_entry", sync_record=record,
+                           legal_entity=entity, record_type=record_type, sync_record=record,
                            correlation_id=record.correlation_id if record else "",
-                           source_system=connector.system if connector else None, **kw)
+                           **{"source_system": connector.system if connector else None, **kw})

@@ -1,0 +1,170 @@
+"""The workbench list's reads: sorting, keyset pagination, a bounded count, grouping by fingerprint and
+facet counts. Everything takes an already scoped and filtered queryset (views.list_filterset).
+
+Keyset pagination ("rows after this one in this order") costs the same on page 1 and page 20,000, where
+OFFSET would read and throw away every earlier row; the count stops at COUNT_CAP for the same reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.utils import timezone
+
+from apps.exceptions.choices import OPEN_STATUSES, Severity, Status
+from apps.exceptions.filtersets import DUE_SOON
+
+PAGE_SIZE = 50
+COUNT_CAP = 10_000
+GROUPS_PAGE_SIZE = 50
+FACET_LIMIT = 12
+
+
+@dataclass(frozen=True)
+class Sort:
+    label: str
+    field: str
+    descending: bool
+    nullable: bool = False
+
+
+SORTS: dict[str, Sort] = {
+    "-last_seen": Sort("Latest activity", "last_seen", True),
+    "first_seen": Sort("Oldest first (age)", "first_seen", False),
+    "-first_seen": Sort("Newest first", "first_seen", True),
+    "sla_due_at": Sort("SLA due soonest", "sla_due_at", False, nullable=True),
+    "-occurrence_count": Sort("Most repeated", "occurrence_count", True),
+}
+DEFAULT_SORT = "-last_seen"
+AGE_CHOICES = [(24, "Older than 1 day"), (72, "Older than 3 days"), (168, "Older than 7 days"),
+               (720, "Older than 30 days")]
+
+
+def sort_for(value: str | None) -> tuple[str, Sort]:
+    key = value if value in SORTS else DEFAULT_SORT
+    return key, SORTS[key]
+
+
+def _ordering(sort: Sort) -> list:
+    expr = F(sort.field).desc(nulls_last=True) if sort.descending else F(sort.field).asc(nulls_last=True)
+    return [expr, "-id" if sort.descending else "id"]
+
+
+def _encode(value, pk: int) -> str:
+    raw = json.dumps([value.isoformat() if isinstance(value, datetime) else value, pk])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, sort: Sort):
+    """(value, id) from a cursor, or None when it is not one of ours (then the list starts at the top)."""
+    try:
+        value, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        pk = int(pk)
+        if value is not None and sort.field in {"last_seen", "first_seen", "sla_due_at"}:
+            value = datetime.fromisoformat(value)
+            if timezone.is_naive(value):
+                return None
+        elif value is not None:
+            value = int(value)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        return None
+    if value is None and not sort.nullable:
+        return None
+    return value, pk
+
+
+def _after(sort: Sort, value, pk: int) -> Q:
+    """Rows that come after (value, pk) in the sort order; NULLs sort last."""
+    if value is None:
+        return Q(**{f"{sort.field}__isnull": True}) & (Q(pk__lt=pk) if sort.descending else Q(pk__gt=pk))
+    beyond, tie = ("lt", Q(pk__lt=pk)) if sort.descending else ("gt", Q(pk__gt=pk))
+    later = Q(**{f"{sort.field}__{beyond}": value}) | (Q(**{sort.field: value}) & tie)
+    if sort.nullable:
+        later |= Q(**{f"{sort.field}__isnull": True})
+    return later
+
+
+@dataclass
+class ListPage:
+    rows: list
+    next_cursor: str | None
+    is_first: bool
+
+
+def list_page(queryset: QuerySet, *, sort: Sort, cursor: str | None, size: int = PAGE_SIZE) -> ListPage:
+    position = _decode(cursor, sort) if cursor else None
+    if position is not None:
+        queryset = queryset.filter(_after(sort, *position))
+    rows = list(queryset.order_by(*_ordering(sort))[:size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    last = rows[-1] if rows and more else None
+    return ListPage(rows=rows, next_cursor=_encode(getattr(last, sort.field), last.pk) if last else None,
+                    is_first=position is None)
+
+
+@dataclass(frozen=True)
+class BoundedCount:
+    value: int
+    capped: bool  # the true count is larger than `value`
+
+
+def bounded_count(queryset: QuerySet, cap: int = COUNT_CAP) -> BoundedCount:
+    """Count up to `cap` (SELECT COUNT(*) FROM (… LIMIT cap+1)): exact when small, "10,000+" when huge."""
+    found = queryset.order_by()[:cap + 1].count()
+    return BoundedCount(min(found, cap), found > cap)
+
+
+SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW]
+
+
+def fingerprint_groups(queryset: QuerySet, *, page: int = 1) -> tuple[list[dict], bool]:
+    """One row per problem (fingerprint) with how many cases and occurrences it has, biggest first."""
+    start = (max(page, 1) - 1) * GROUPS_PAGE_SIZE
+    groups = list(queryset.order_by().values("fingerprint").annotate(
+        cases=Count("id"), occurrences=Sum("occurrence_count"), last_seen=Max("last_seen"),
+        first_seen=Min("first_seen"), kind=Min("kind"), title=Min("title"), entities=Count("legal_entity",
+                                                                                           distinct=True))
+        .order_by("-cases", "-last_seen", "fingerprint")[start:start + GROUPS_PAGE_SIZE + 1])
+    return groups[:GROUPS_PAGE_SIZE], len(groups) > GROUPS_PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    param: str
+    value: str
+    label: str
+    count: int
+
+
+def _facet(queryset, field: str, param: str, label_field: str | None = None, labels: dict | None = None):
+    fields = [field, label_field] if label_field else [field]
+    rows = (queryset.order_by().values(*fields).annotate(n=Count("id")).order_by("-n")[:FACET_LIMIT])
+    return [FacetValue(param, str(row[field]), (labels or {}).get(row[field])
+                       or (row[label_field] if label_field else str(row[field])), row["n"])
+            for row in rows if row[field] not in (None, "")]
+
+
+def facets(queryset: QuerySet) -> dict[str, list[FacetValue]]:
+    """Counts of the current result by the dimensions people narrow by, each value a link that narrows."""
+    now = timezone.now()
+    open_cases = queryset.filter(status__in=OPEN_STATUSES)
+    sla = open_cases.aggregate(
+        breached=Count("id", filter=Q(sla_due_at__lt=now)),
+        due_soon=Count("id", filter=Q(sla_due_at__gte=now, sla_due_at__lt=now + DUE_SOON)),
+        on_time=Count("id", filter=Q(sla_due_at__gte=now + DUE_SOON)))
+    return {
+        "Status": _facet(queryset, "status", "status", labels=dict(Status.choices)),
+        "Severity": sorted(_facet(queryset, "severity", "severity", labels=dict(Severity.choices)),
+                           key=lambda f: SEVERITY_ORDER.index(f.value)),
+        "SLA": [FacetValue("sla", key, label, sla[key]) for key, label in
+                [("breached", "Breached"), ("due_soon", "Due soon"), ("on_time", "On time")] if sla[key]],
+        "Legal entity": _facet(queryset, "legal_entity_id", "legal_entity_id", "legal_entity__code"),
+        "Source system": _facet(queryset, "source_system_id", "source_system_id", "source_system__name"),
+        "Kind": _facet(queryset, "kind", "kind"),
+        "Record type": _facet(queryset, "record_type", "record_type"),
+    }
