@@ -148,11 +148,111 @@ def live_section() -> str:
     return render_live(run_module("live_latency", fresh_postgres("finsync_bench_live")))
 
 
-SECTIONS = [bulk_create_section, e2e_section, dashboard_section, serving_section, live_section]
+
+def _load() -> str:
+    return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores when it started"
+
+
+def render_bank_formats(speed: dict, rss: dict) -> str:
+    lines = [
+        "## Bank files: reading speed and memory",
+        "",
+        f"Generated camt.053 of {speed['camt_mb']} MB ({speed['camt_entries']:,} entries, one statement) and MT940 of "
+        f"{speed['mt940_entries']:,} entries; every reader on the same file in the same run, best of {speed['runs']}, "
+        "per CPU second (`time.process_time`: the readers are single-threaded, and wall time on this shared "
+        f"machine measures the neighbours; {speed.get('load', 'load not recorded')}).",
+        "",
+        "| reader | MB/s | entries/s | ratio ours / it |",
+        "|---|---:|---:|---:|",
+        f"| lxml `iterparse`, bare (every element, cleared) | {speed['lxml_bare_mb_s']} | | "
+        f"{speed['ratio_vs_bare']} |",
+        f"| lxml `iterparse`, five fields per entry | {speed['lxml_five_fields_mb_s']} | | "
+        f"{speed['ratio_vs_five_fields']} |",
+        f"| FinSync camt reader (`parse_statement_file`) | {speed['ours_mb_s']} | {speed['ours_entries_s']:,} | |",
+        f"| mt-940 library (`mt940.parse`) | | {speed['mt940_library_entries_s']:,} | {speed['mt940_ratio']} |",
+        f"| FinSync MT940 reader | | {speed['mt940_ours_entries_s']:,} | |",
+        "",
+    ]
+    if rss:
+        parse, imported = rss.get("parse", {}), rss.get("import", {})
+        lines += [
+            f"Peak RSS with a generated camt.053 of {rss['file_mb']} MB ({rss['entries']:,} entries), each in a fresh "
+            "subprocess (`resource.getrusage`), aim < 250 MB:",
+            "",
+            "| what | peak RSS MB | before it MB | seconds |",
+            "|---|---:|---:|---:|",
+            f"| read it (`parse_statement_file(path)`, streamed) | {parse.get('peak_mb', '—')} | "
+            f"{parse.get('baseline_mb', '—')} | |",
+            f"| import it (`statement_import`, as `manage.py import_statement`, PostgreSQL) | "
+            f"{imported.get('peak_mb', '—')} | {imported.get('baseline_mb', '—')} | {imported.get('seconds', '—')} |",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def bank_formats_section() -> str:
+    speed = run_module("bank_formats", fresh_sqlite("formats"), "speed")
+    speed["load"] = _load()
+    rss = run_module("bank_formats", fresh_postgres("finsync_bench_rss"), "rss") if postgres_available() else {}
+    return render_bank_formats(speed, rss)
+
+
+def render_reconciliation(r: dict) -> str:
+    rules = ", ".join(f"{rule} {n:,}" for rule, n in r["matched_by_rule"].items())
+    return "\n".join([
+        "## Reconciliation at scale",
+        "",
+        f"{r['lines']:,} statement lines against {r['payments']:,} open payment instructions on PostgreSQL "
+        f"(`bench/reconciliation.py`: 4 accounts, batches of 1,000, requested dates over 250 days, "
+        f"{r['without_e2e']:.0%} of the lines without end-to-end id), one `reconciliation_run()` with nothing "
+        f"matched before; {r.get('load', 'load not recorded')}. Aim: 1,000,000 × 1,000,000 under 60 s.",
+        "",
+        "| figure | value |",
+        "|---|---:|",
+        f"| whole run, seconds | {r['seconds']} |",
+        f"| of which rule 1 set-based (join + COPY), seconds | {r['bulk_end_to_end_seconds']} |",
+        f"| lines matched | {r['lines_matched']:,} ({rules}) |",
+        f"| ambiguous / unmatched lines | {r['ambiguous']:,} / {r['unmatched']:,} |",
+        "",
+    ])
+
+
+def reconciliation_section() -> str:
+    if not postgres_available():
+        return "## Reconciliation at scale\n\nNot measured: needs PostgreSQL (FINSYNC_BENCH_PG).\n"
+    lines = os.environ.get("FINSYNC_BENCH_RECON_LINES", "1000000")
+    load = _load()
+    result = run_module("reconciliation", fresh_postgres("finsync_bench_recon"), "--lines", lines)
+    return render_reconciliation({**result, "load": load})
+
+
+SECTIONS = [bulk_create_section, e2e_section, dashboard_section, serving_section, live_section, bank_formats_section,
+            reconciliation_section]
+
+
+def _replace_sections(text: str, new: list[str]) -> str:
+    """``text`` with each "## heading" section of ``new`` replaced (or appended when absent)."""
+    for section in new:
+        heading = section.splitlines()[0]
+        start = text.find(heading + "\n")
+        if start < 0:
+            text = text.rstrip("\n") + "\n\n" + section
+            continue
+        end = text.find("\n## ", start + len(heading))
+        text = text[:start] + section.rstrip("\n") + "\n" + (text[end:] if end >= 0 else "")
+    return text
 
 
 def main() -> int:
     started = dt.datetime.now(dt.UTC)
+    only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
+    if only:
+        # `python -m bench.run --only bank_formats,reconciliation`: run those sections, keep the others' figures.
+        out = ROOT / "docs" / "PERFORMANCE.md"
+        chosen = [globals()[f"{name}_section"] for name in only]
+        out.write_text(_replace_sections(out.read_text(), [section() for section in chosen]))
+        sys.stdout.write(out.read_text())
+        return 0
     body = [section() for section in SECTIONS]
     header = [
         "# FinSync performance",
