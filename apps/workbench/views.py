@@ -158,12 +158,12 @@ def replay_preview(request, pk: int):
     case = _case(request, pk)
     form = ReplayForm(request.POST)
     if not form.is_valid():
-        return render(request, "workbench/_notice.html", {"level": "error", "message": _form_errors(form)})
+        return _refused(request, case, _form_errors(form))
     try:
         plan = case_replay(case=case, actor=request.user, version_choice=form.cleaned_data["version_choice"],
                            dry_run=True)
     except DomainError as exc:
-        return render(request, "workbench/_notice.html", {"level": "error", "message": exc.message})
+        return _refused(request, case, exc.message, forbidden=isinstance(exc, PermissionDenied))
     return render(request, "workbench/_notice.html",
                   {"level": "info", "message": f"Dry run: a replay would {plan.would}. Nothing was changed."})
 

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from apps.exceptions.models import ExceptionCase
+from apps.sync.models import SyncRecord
 from apps.workbench.models import PayloadEdit
 from tests.browser import screenshot_path
 
@@ -26,6 +27,11 @@ def test_resolve_replay_preview_and_edit_in_a_real_browser(page, live_server, lo
     page.wait_for_selector("#replay-preview .msg")
     assert "Dry run: a replay would fail again" in page.inner_text("#replay-preview")
     page.screenshot(path=str(screenshot_path("workbench-detail-replay-preview")), full_page=True)
+    page.fill("details[data-action=replay] input[name=reason]", "Cost center opened in SAP")
+    page.click("button:has-text('Replay now')")
+    page.wait_for_selector("text=Replay of record")
+    assert SyncRecord.objects.get(pk=case.sync_record_id).status == "retry_wait"
+    SyncRecord.objects.filter(pk=case.sync_record_id).update(status="exception")  # as if it failed again
 
     page.click("details[data-action=edit] summary")
     edited = {**case.sync_record.payload, "number": "JE-2026-0042-B"}
@@ -55,3 +61,14 @@ def test_resolve_replay_preview_and_edit_in_a_real_browser(page, live_server, lo
     assert "Read-only" in page.inner_text("#case-actions")
     assert page.locator("#payload-edits form").count() == 0
     page.screenshot(path=str(screenshot_path("workbench-detail-auditor")), full_page=True)
+
+    page.context.clear_cookies()
+    login(page, "theo")  # a treasury operator of the same entity: the second pair of eyes
+    page.goto(f"{live_server.url}/workbench/{case.pk}/")
+    page.fill("#payload-edits input[name=note]", "Matches the SAP document")
+    page.click("#payload-edits button:has-text('Approve and replay')")
+    page.wait_for_selector("text=Edit 1 approved")
+    page.screenshot(path=str(screenshot_path("workbench-detail-edit-approved")), full_page=True)
+    record = SyncRecord.objects.get(pk=case.sync_record_id)
+    assert (record.edited_payload, record.payload["number"], record.status) == (edited, "JE-2026-0042", "retry_wait")
+    assert PayloadEdit.objects.get().reviewed_by.username == "theo"
