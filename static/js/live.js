@@ -45,7 +45,7 @@
 
   function bumpCount(delta) {
     const el = document.querySelector("[data-live-count]");
-    if (!el || !delta) return;
+    if (!el || !delta || el.hasAttribute("data-live-capped")) return;  // "10,000+" stays as it is
     const value = Math.max(0, Number(el.dataset.liveCount) + delta);
     el.dataset.liveCount = String(value);
     el.textContent = value.toLocaleString("en-US");
@@ -101,8 +101,8 @@
   }
 
   function worthFetching(message) {
-    // A row on the page always is; a row not on the page only when new rows go on top (first page) or the
-    // list is empty (to offer a reload); otherwise a burst (a bulk job) would fetch thousands of rows.
+    // A row on the page always is; a row not on the page only when new rows go on top (first page, newest
+    // first) or the list is empty (to offer a reload); otherwise a burst (a bulk job) would fetch thousands.
     const body = rows();
     if (body && body.querySelector(`tr[data-exception-id="${message.id}"]`)) return true;
     return !body || body.hasAttribute("data-live-insert");
