@@ -20,6 +20,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Max, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
@@ -78,6 +79,13 @@ def _workbench(**params) -> str:
     return "/workbench/?" + urlencode(params, doseq=True)
 
 
+def _statements_page(*, entity_id: int, account_id: int, period: AccountingPeriod) -> str:
+    """The account's statements from the period on, those with lines to reconcile (banking's statement list)."""
+    return reverse("banking:statements") + "?" + urlencode({
+        "legal_entity_id": entity_id, "bank_account_id": account_id, "date_from": period.start_date.isoformat(),
+        "status": "open"})
+
+
 def _synced_through(connector: Connector, last_received: datetime | None) -> datetime | None:
     """How far a source is known to be in FinSync: its slowest stream's watermark (polling), else its last
     successful run, else the last record it pushed (webhooks, file drops)."""
@@ -133,8 +141,7 @@ def _statements(entity, period: AccountingPeriod) -> Check:
         value = (f"statements through {through:%Y-%m-%d}" if through else "no statement received") + (
             f", {unmatched} unreconciled lines" if unmatched else ", all lines reconciled" if through else "")
         items.append(Item(f"{account.name} ({account.currency})", value, ok=complete and not unmatched,
-                          url=_workbench(legal_entity_id=entity.pk, bank_account_id=account.pk,
-                                         status=list(OPEN_STATUSES))))
+                          url=_statements_page(entity_id=entity.pk, account_id=account.pk, period=period)))
     bad = [i for i in items if not i.ok]
     summary = (f"{len(bad)} of {len(items)} bank accounts not reconciled for the period" if bad
                else f"all {len(items)} bank accounts reconciled" if items else "no bank accounts")

@@ -120,3 +120,12 @@ def test_demo_seed_catalogues_every_flow_and_connector(settings):
     assert CatalogEntry.objects.get(flow="supplier_to_erp").classification == "retire"
     assert CatalogEntry.objects.get(flow="journal_posting").consumes == ["journal_entry v1"]
     assert AuditEvent.objects.filter(action="catalog.entry_created").count() == len(FLOWS)
+
+
+def test_catalog_page_and_api_have_a_fixed_query_budget(client_for, entries, auditor, django_assert_max_num_queries):
+    client = client_for(auditor)
+    client.get("/catalog/")
+    with django_assert_max_num_queries(14):
+        assert client.get("/catalog/").status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get("/api/v1/interface-catalog/").status_code == 200

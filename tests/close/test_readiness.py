@@ -9,6 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 
 from apps.audit.models import AuditEvent
 from apps.banking.models import BankStatement, CompanyBankAccount, StatementLine
@@ -161,3 +162,17 @@ def test_a_webhook_source_counts_by_the_last_record_it_pushed(world, november, e
     items = {i.label: i for i in _checks(november)["sources"].items}
     assert items["Ops hook"].ok is True
     assert items["Ops hook"].value == "synced through 2026-12-01 08:00 UTC"
+
+
+def test_an_unreconciled_account_links_to_its_open_statements(world, november):
+    item = _checks(november)["statements"].items[0]
+    assert item.url == (reverse("banking:statements") + f"?legal_entity_id={november.legal_entity_id}"
+                        f"&bank_account_id={world['account'].pk}&date_from=2026-11-01&status=open")
+
+
+def test_the_readiness_page_has_a_fixed_query_budget(client_for, world, november, controller,
+                                                     django_assert_max_num_queries):
+    client = client_for(controller)
+    client.get("/close/?entity=DE01&period=2026-11")  # warm the session and user caches
+    with django_assert_max_num_queries(20):
+        assert client.get("/close/?entity=DE01&period=2026-11").status_code == 200

@@ -150,3 +150,16 @@ def test_api_refuses_a_draft_from_an_auditor(client_for, journal_mapping, audito
         "mapping": journal_mapping.mapping_id, "spec": JOURNAL_SPEC}, content_type="application/json")
     assert response.status_code == 403
     assert MappingVersion.objects.count() == 1
+
+
+def test_mapping_list_has_a_fixed_query_budget(client_for, journal_mapping, admin_ines, django_assert_max_num_queries):
+    from apps.mappings.services import mapping_draft_create
+
+    for _ in range(5):
+        mapping_draft_create(mapping=journal_mapping.mapping, spec=JOURNAL_SPEC, actor=admin_ines)
+    client = client_for(admin_ines)
+    client.get(reverse("mappings:list"))
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("mappings:list")).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get("/api/v1/mappings/").status_code == 200
