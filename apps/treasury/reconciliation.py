@@ -269,29 +269,32 @@ def reconciliation_run(*, bank_account=None, legal_entity=None, actor=None, chun
 BULK_FETCH = 50_000
 
 _BULK_PAIRS = """
-WITH open_lines AS (
+WITH open_lines AS MATERIALIZED (
     SELECT l.id, l.end_to_end_id, l.amount, l.currency, l.booking_date, l.value_date, l.counterparty_name,
-           l.counterparty_account, s.to_date, s.bank_account_id, s.legal_entity_id
+           l.counterparty_account, s.to_date, s.bank_account_id, s.legal_entity_id,
+           count(*) OVER (PARTITION BY l.end_to_end_id) AS same_id
     FROM {line} l JOIN {statement} s ON s.id = l.statement_id
     WHERE s.kind = %(booked)s AND l.status = %(book)s AND NOT l.reversal AND l.credit_debit = %(debit)s
       AND l.reconciliation_status = ANY(%(open)s) AND l.end_to_end_id <> ''
-), unique_ids AS (
-    SELECT end_to_end_id FROM open_lines GROUP BY end_to_end_id HAVING count(*) = 1
+), blocked AS MATERIALIZED (
+    SELECT li.statement_line_id AS line_id, pi.payment_id
+    FROM {match} m JOIN {item} li ON li.match_id = m.id AND li.statement_line_id IS NOT NULL
+    JOIN {item} pi ON pi.match_id = m.id AND pi.payment_id IS NOT NULL
+    WHERE m.status = ANY(%(closed)s)
+), held AS MATERIALIZED (
+    SELECT payment_id FROM {item} WHERE is_active AND payment_id IS NOT NULL
 )
 SELECT l.id, l.amount, l.currency, l.booking_date, l.value_date, l.to_date, l.end_to_end_id, l.counterparty_name,
        l.counterparty_account, l.bank_account_id, l.legal_entity_id,
        p.id, p.end_to_end_id, p.amount, p.currency, p.requested_date, p.creditor_name, p.creditor_iban,
        p.creditor_account_number, p.batch_id, b.reference, b.debtor_account_id, p.legal_entity_id
 FROM open_lines l
-JOIN unique_ids u ON u.end_to_end_id = l.end_to_end_id
 JOIN {payment} p ON p.end_to_end_id = l.end_to_end_id
 JOIN {batch} b ON b.id = p.batch_id
-WHERE p.status = ANY(%(matchable)s) AND b.debtor_account_id = l.bank_account_id AND p.currency = l.currency
-  AND p.amount = l.amount {scope}
-  AND NOT EXISTS (SELECT 1 FROM {item} i WHERE i.payment_id = p.id AND i.is_active)
-  AND NOT EXISTS (SELECT 1 FROM {item} li JOIN {match} m ON m.id = li.match_id AND m.status = ANY(%(closed)s)
-                  JOIN {item} pi ON pi.match_id = m.id AND pi.payment_id = p.id
-                  WHERE li.statement_line_id = l.id)
+LEFT JOIN held h ON h.payment_id = p.id
+LEFT JOIN blocked x ON x.line_id = l.id AND x.payment_id = p.id
+WHERE l.same_id = 1 AND p.status = ANY(%(matchable)s) AND b.debtor_account_id = l.bank_account_id
+  AND p.currency = l.currency AND p.amount = l.amount AND h.payment_id IS NULL AND x.line_id IS NULL {scope}
 """
 
 
@@ -316,9 +319,9 @@ def _bulk_end_to_end(result: RunResult, *, bank_account, legal_entity, actor) ->
     with transaction.atomic():
         raw = connection.connection  # psycopg 3: a server-side cursor for the pairs, COPY for the writes
         with raw.cursor(name="finsync_recon_e2e") as pairs, raw.cursor() as writer:
-            # The pairs are a join of two large sets: hash joins, never a nested loop driven by the
-            # (unknowable) row estimate of the CTE. The run is idempotent, so its commit need not wait for
-            # the WAL flush: after a crash, running it again redoes what was lost.
+            # The pairs are a join of large sets: hash joins, never a nested loop driven by a CTE's (unknowable)
+            # row estimate. The run is idempotent, so its commit need not wait for the WAL flush: after a
+            # crash, running it again redoes what was lost.
             writer.execute("SET LOCAL enable_nestloop = off")
             writer.execute("SET LOCAL synchronous_commit = off")
             pairs.execute(query, params)
