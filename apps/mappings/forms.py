@@ -28,7 +28,8 @@ class MappingDraftForm(forms.Form):
     schema_version = forms.ChoiceField(label="Canonical schema version")
     effective_from = forms.DateTimeField(required=False, label="Effective from (UTC)",
                                          help_text="empty: as soon as it is approved",
-                                         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+                                         widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                                    format="%Y-%m-%dT%H:%M"))
     change_note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Why this change",
                                   help_text="required to propose; the approver and the auditors read it")
 

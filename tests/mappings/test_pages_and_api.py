@@ -163,3 +163,18 @@ def test_mapping_list_has_a_fixed_query_budget(client_for, journal_mapping, admi
         assert client.get(reverse("mappings:list")).status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get("/api/v1/mappings/").status_code == 200
+
+
+def test_a_draft_reopens_in_the_editor_with_its_effective_date(client_for, journal_mapping, admin_ines):
+    admin_client = client_for(admin_ines)
+    admin_client.post(reverse("mappings:new", args=[journal_mapping.mapping_id]),
+                      {**_form(), "effective_from": "2027-01-01T00:00", "then": "draft"})
+    draft = MappingVersion.objects.get(number=2)
+    assert draft.effective_from.isoformat() == "2027-01-01T00:00:00+00:00"
+
+    response = admin_client.get(reverse("mappings:edit", args=[journal_mapping.mapping_id, draft.pk]))
+    assert 'value="2027-01-01T00:00"' in response.content.decode()
+    admin_client.post(reverse("mappings:edit", args=[journal_mapping.mapping_id, draft.pk]),
+                      {**_form(), "effective_from": "2027-02-01T00:00", "change_note": "February", "then": "draft"})
+    draft.refresh_from_db()
+    assert (draft.effective_from.month, draft.change_note, draft.status) == (2, "February", "draft")

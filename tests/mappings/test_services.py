@@ -144,3 +144,25 @@ def test_diff_names_rule_changes_in_words(journal_mapping):
         ("removed", "field", "document_date", "from document_date · date", None),
         ("added", "field", "lines[].tax_code", None, "from tax · via crosswalk side"),
     ]
+
+
+def test_an_approved_version_runs_only_from_its_effective_date(journal_mapping, admin_ines, controller):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.mappings.selectors import mapping_overview
+
+    start = timezone.now() + timedelta(days=3)
+    later = mapping_draft_create(mapping=journal_mapping.mapping, spec=JOURNAL_SPEC, actor=admin_ines,
+                                 effective_from=start, change_note="From the first of the month")
+    governance.version_propose(version=later, actor=admin_ines)
+    governance.version_approve(version=later, actor=controller)
+    system = journal_mapping.mapping.source_system
+
+    assert mapping_version_in_effect(source_system=system, object_type="journal_entry").pk == journal_mapping.pk
+    assert mapping_version_in_effect(source_system=system, object_type="journal_entry",
+                                     at=start + timedelta(seconds=1)).pk == later.pk
+    overview = mapping_overview()[0]
+    assert overview.current.pk == journal_mapping.pk
+    assert [v.pk for v in overview.upcoming] == [later.pk]
