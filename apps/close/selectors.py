@@ -8,7 +8,8 @@
    period but seen before the cut-off.
 3. Statements reconciled: every active bank account has a statement through the period end, and no booked line
    of the period is unmatched or ambiguous.
-4. Journals posted: no journal of the period is still a draft or failed to post.
+4. Journals posted: no journal of the period is still a draft or failed to post, and none is stuck in the
+   pipeline on its way to the ledger.
 
 Reads only; each check is a fixed number of queries, whatever the volumes.
 """
@@ -20,6 +21,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Max, Q
+from django.db.models.fields.json import KT
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -33,7 +35,8 @@ from apps.exceptions.choices import KINDS, OPEN_STATUSES
 from apps.exceptions.models import ExceptionCase
 from apps.ledger.choices import JournalStatus
 from apps.ledger.models import AccountingPeriod, JournalEntry
-from apps.sync.choices import Direction
+from apps.sync.choices import Direction, RecordStatus
+from apps.sync.flows import FLOWS
 from apps.sync.models import SyncRecord
 
 
@@ -148,13 +151,28 @@ def _statements(entity, period: AccountingPeriod) -> Check:
     return Check("statements", "Bank statements reconciled", not bad, summary, items)
 
 
-def _journals(entity, period: AccountingPeriod) -> Check:
+def _journals_in_pipeline(entity, period: AccountingPeriod, cutoff: datetime) -> int:
+    """Journal records of the entity not delivered to the ledger: mapped ones dated in the period, and unmapped
+    ones (no posting date yet) received before the cut-off."""
+    flows = [f.name for f in FLOWS.values() if f.canonical_type == "journal_entry"]
+    pending = (SyncRecord.objects.filter(legal_entity=entity, flow__in=flows)
+               .exclude(status=RecordStatus.DELIVERED).annotate(posting=KT("canonical__posting_date")))
+    return pending.filter(Q(posting__range=(period.start_date.isoformat(), period.end_date.isoformat()))
+                          | Q(posting__isnull=True, created_at__lt=cutoff)).count()
+
+
+def _journals(entity, period: AccountingPeriod, cutoff: datetime) -> Check:
     rows = (JournalEntry.objects.filter(legal_entity=entity, posting_date__range=(period.start_date, period.end_date))
             .values("status").annotate(n=Count("id")))
     counts = {r["status"]: r["n"] for r in rows}
-    waiting = counts.get(JournalStatus.DRAFT, 0) + counts.get(JournalStatus.FAILED, 0)
+    in_pipeline = _journals_in_pipeline(entity, period, cutoff)
+    waiting = counts.get(JournalStatus.DRAFT, 0) + counts.get(JournalStatus.FAILED, 0) + in_pipeline
     items = [Item(JournalStatus(s).label, f"{n} journals", ok=s not in (JournalStatus.DRAFT, JournalStatus.FAILED))
              for s, n in sorted(counts.items())]
+    if in_pipeline:
+        items.append(Item("Not yet delivered to the ledger (pipeline)", f"{in_pipeline} journals", ok=False,
+                          url=_workbench(legal_entity_id=entity.pk, record_type="journal_entry",
+                                         status=list(OPEN_STATUSES))))
     return Check("journals", "Journals posted", waiting == 0,
                  f"{waiting} journals of the period not posted" if waiting
                  else f"all {sum(counts.values())} journals of the period posted", items,
@@ -167,7 +185,7 @@ def close_readiness(*, period: AccountingPeriod, now: datetime | None = None) ->
     cutoff = period_cutoff(period)
     settings = control_settings_for(entity)
     checks = [_sources(entity, cutoff), _exceptions(entity, period, cutoff, tuple(settings.close_blocking_kinds)),
-              _statements(entity, period), _journals(entity, period)]
+              _statements(entity, period), _journals(entity, period, cutoff)]
     return Readiness(entity=entity, period=period, cutoff=cutoff, checked_at=now or timezone.now(), checks=checks,
                      settings_source=settings.source)
 

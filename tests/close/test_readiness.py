@@ -176,3 +176,33 @@ def test_the_readiness_page_has_a_fixed_query_budget(client_for, world, november
     client.get("/close/?entity=DE01&period=2026-11")  # warm the session and user caches
     with django_assert_max_num_queries(20):
         assert client.get("/close/?entity=DE01&period=2026-11").status_code == 200
+
+
+def test_journals_stuck_in_the_pipeline_keep_the_period_open(world, november, entity_de):
+    from apps.sync.models import SyncRecord
+
+    JournalEntry.objects.update(status="posted")
+    events = SourceSystem.objects.create(code="ops-events", name="Ops events", kind="other")
+    hook = Connector.objects.create(code="ops-events", name="Ops hook", system=events, kind="webhook",
+                                    adapter="webhook", default_legal_entity=entity_de)
+
+    def record(n, status, posting_date):
+        canonical = {"posting_date": posting_date} if posting_date else None
+        return SyncRecord.objects.create(direction="inbound", connector=hook, flow="journal_posting",
+                                         object_type="journal_entry", payload={"n": n}, content_hash=f"{n:064d}",
+                                         idempotency_key=f"ops:{n}", legal_entity=entity_de, status=status,
+                                         canonical=canonical)
+
+    record(1, "delivered", "2026-11-20")
+    record(2, "exception", "2026-12-02")  # December's problem, not November's
+    assert _checks(november)["journals"].ok is True
+
+    record(3, "exception", "2026-11-20")
+    unmapped = record(4, "exception", None)
+    SyncRecord.objects.filter(pk=unmapped.pk).update(created_at=datetime(2026, 11, 30, 12, tzinfo=BERLIN))
+    check = _checks(november)["journals"]
+
+    assert check.ok is False
+    assert check.summary == "2 journals of the period not posted"
+    assert (check.items[-1].label, check.items[-1].value) == ("Not yet delivered to the ledger (pipeline)",
+                                                              "2 journals")
