@@ -49,11 +49,12 @@ def _version_or_404(pk: int) -> MappingVersion:
 
 def mapping_list(request):
     system = request.GET.get("system", "")
+    can_edit = can(request.user, Capability.APPROVE_MAPPINGS)
     return render(request, "mappings/list.html", {
         "mappings": mapping_overview(source_system=system), "system": system,
         "systems": SourceSystem.objects.filter(mappings__isnull=False).distinct().order_by("code"),
-        "awaiting": mapping_versions_awaiting_review(user=request.user),
-        "can_edit": can(request.user, Capability.APPROVE_MAPPINGS)})
+        "awaiting": mapping_versions_awaiting_review(user=request.user) if can_edit else [],
+        "can_edit": can_edit})
 
 
 def mapping_version_detail(request, pk: int):

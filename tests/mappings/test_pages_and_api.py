@@ -178,3 +178,14 @@ def test_a_draft_reopens_in_the_editor_with_its_effective_date(client_for, journ
                       {**_form(), "effective_from": "2027-02-01T00:00", "change_note": "February", "then": "draft"})
     draft.refresh_from_db()
     assert (draft.effective_from.month, draft.change_note, draft.status) == (2, "February", "draft")
+
+
+def test_the_auditor_is_not_asked_to_review(client_for, journal_mapping, admin_ines, auditor, controller):
+    from apps.governance import services as governance
+    from apps.mappings.services import mapping_draft_create
+
+    draft = mapping_draft_create(mapping=journal_mapping.mapping, spec=JOURNAL_SPEC, actor=admin_ines)
+    governance.version_propose(version=draft, actor=admin_ines, note="same rules again")
+
+    assert "Awaiting your review" not in client_for(auditor).get(reverse("mappings:list")).content.decode()
+    assert "Awaiting your review" in client_for(controller).get(reverse("mappings:list")).content.decode()
