@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("apps.masterdata.api.urls")),
     path("", include("apps.sync.api.urls")),
     path("", include("apps.exceptions.api.urls")),
+    path("", include("apps.workbench.api.urls")),
     path("", include("apps.connectors.api.urls")),
     path("", include("apps.jobs.api.urls")),
     path("", include("apps.controls.api.urls")),

@@ -22,6 +22,7 @@ PAGE_SIZE = 50
 COUNT_CAP = 10_000
 GROUPS_PAGE_SIZE = 50
 FACET_LIMIT = 12
+MAX_ID = 2**63  # a cursor value beyond bigint is not one of ours
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,16 @@ def _decode(cursor: str, sort: Sort):
     try:
         value, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         pk = int(pk)
+        if not 0 < pk < MAX_ID:
+            return None
         if value is not None and sort.field in {"last_seen", "first_seen", "sla_due_at"}:
             value = datetime.fromisoformat(value)
             if timezone.is_naive(value):
                 return None
         elif value is not None:
             value = int(value)
+            if not 0 <= value < MAX_ID:
+                return None
     except (ValueError, TypeError, json.JSONDecodeError):
         return None
     if value is None and not sort.nullable:

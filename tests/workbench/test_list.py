@@ -196,3 +196,16 @@ def test_xlsx_export_opens_in_a_spreadsheet(client_for, controller, entity_de):
     assert rows[0][0] == "Id"
     assert (rows[1][0], rows[1][1], rows[1][8]) == (case.pk, "journal.unbalanced", "JE-1")
     assert len(rows) == 2
+
+
+@pytest.mark.parametrize("params", [
+    {"older_than_hours": "1e30"}, {"older_than_hours": "-5"}, {"legal_entity_id": "abc"}, {"sort": "password"},
+    {"sort": "-occurrence_count", "after": "WzFlMzAsIDk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5XQ"},  # [1e30, 10**22]
+    {"gpage": "-1", "group": "fingerprint"}, {"q": "'; DROP TABLE exceptions_exceptioncase; --"},
+])
+def test_hostile_list_parameters_never_crash_the_page(client_for, controller, entity_de, params):
+    case = make_case(entity_de, "JE-1")
+    response = client_for(controller).get("/workbench/", params)
+    assert response.status_code == 200
+    if "q" not in params and "group" not in params:
+        assert case.pk in _ids(response)
