@@ -70,6 +70,17 @@ def _world(port: int):
     return hook, today
 
 
+def journal_items(start: int, stop: int, today: date) -> list:
+    """Balanced two-line journal events numbered start..stop-1, in the bench source's raw shape."""
+    from apps.connectors.adapters.base import InboundRecord
+
+    return [InboundRecord(object_type="journal_entry", external_id=f"evt-{i}", payload={
+        "company": "DE01", "number": f"JE-{i}", "posting_date": today.isoformat(),
+        "lines": [{"account": "6100", "currency": "EUR", "amount": f"{i % 997 + 1}.00", "dc": "S"},
+                  {"account": "2000", "currency": "EUR", "amount": f"{i % 997 + 1}.00", "dc": "H"}]})
+        for i in range(start, stop)]
+
+
 def _wait(predicate, timeout: float) -> float:
     start = time.perf_counter()
     while not predicate():
@@ -86,7 +97,6 @@ def main() -> None:
     from django.db import connection
 
     from apps.common.tasks import noop
-    from apps.connectors.adapters.base import InboundRecord
     from apps.sync.models import SyncRecord
     from apps.sync.services import records_receive
 
@@ -113,12 +123,7 @@ def main() -> None:
         time.sleep(3)  # let the worker boot before the clock starts
         started = time.perf_counter()
         for start in range(0, N, BATCH):
-            items = [InboundRecord(object_type="journal_entry", external_id=f"evt-{i}", payload={
-                "company": "DE01", "number": f"JE-{i}", "posting_date": today.isoformat(),
-                "lines": [{"account": "6100", "currency": "EUR", "amount": f"{i % 997 + 1}.00", "dc": "S"},
-                          {"account": "2000", "currency": "EUR", "amount": f"{i % 997 + 1}.00", "dc": "H"}]})
-                for i in range(start, min(N, start + BATCH))]
-            records_receive(connector=hook, items=items)
+            records_receive(connector=hook, items=journal_items(start, min(N, start + BATCH), today))
         received = time.perf_counter() - started
         _wait(lambda: SyncRecord.objects.filter(status="delivered").count() == N, 3600)
         elapsed = time.perf_counter() - started

@@ -12,10 +12,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from apps.masterdata.models import LegalEntity
-
 from .choices import PeriodStatus
-from .models import AccountingPeriod, CostCenter, GLAccount
+from .lookups import ledger_lookups
 
 
 @dataclass
@@ -26,7 +24,8 @@ class ControlFailure:
 
 
 def journal_controls(canonical: dict) -> list[ControlFailure]:
-    entity = LegalEntity.objects.filter(code=canonical.get("legal_entity")).first()
+    lookups = ledger_lookups()  # memoised per chunk of records by the pipeline
+    entity = lookups.entity(canonical.get("legal_entity"))
     if entity is None:
         return [ControlFailure("journal.unknown_account",
                                f"Legal entity {canonical.get('legal_entity')!r} is not known to FinSync.")]
@@ -56,8 +55,7 @@ def journal_controls(canonical: dict) -> list[ControlFailure]:
                     f"Intercompany legs with {ic} in {ccy} do not balance (debits {debit}, credits {credit}).", dims))
 
     posting_date = date.fromisoformat(canonical["posting_date"])
-    period = AccountingPeriod.objects.filter(legal_entity=entity, start_date__lte=posting_date,
-                                             end_date__gte=posting_date).exclude(number=13).first()
+    period = lookups.period(entity, posting_date)
     if period is None:
         failures.append(ControlFailure("journal.closed_period",
                                        f"No accounting period of {entity.code} contains {posting_date}.", dims))
@@ -68,7 +66,7 @@ def journal_controls(canonical: dict) -> list[ControlFailure]:
             dims | {"period": period}))
 
     codes = {line["account"] for line in canonical["lines"]}
-    accounts = {a.code: a for a in GLAccount.objects.filter(legal_entity=entity, code__in=codes)}
+    accounts = lookups.accounts(entity, codes)
     for code in sorted(codes):
         account = accounts.get(code)
         if account is None:
@@ -78,7 +76,7 @@ def journal_controls(canonical: dict) -> list[ControlFailure]:
             failures.append(ControlFailure("journal.unknown_account",
                                            f"GL account {code} of {entity.code} is inactive or not postable.", dims))
     cc_codes = {line["cost_center"] for line in canonical["lines"] if line.get("cost_center")}
-    centers = {c.code: c for c in CostCenter.objects.filter(legal_entity=entity, code__in=cc_codes)}
+    centers = lookups.cost_centers(entity, cc_codes)
     for code in sorted(cc_codes):
         center = centers.get(code)
         if center is None or not center.is_active:

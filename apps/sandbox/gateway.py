@@ -39,6 +39,11 @@ class Faults:
     duplicate_rate: float = 0.0
     malformed_rate: float = 0.0
     out_of_order: bool = False
+    item_error_rate: float = 0.0  # a `$batch` fails this share of its items with 500, each on its own
+
+    def item_fails(self) -> bool:
+        """Whether the next item of a `$batch` suffers an injected 500 (drawn from the request's seeded random)."""
+        return self.rng is not None and bool(self.item_error_rate) and self.rng.random() < self.item_error_rate
 
     def shape(self, records: list[dict], *, break_field: str) -> list[dict]:
         """Apply duplicate delivery, malformed records and out-of-order delivery to a listed page."""
@@ -84,7 +89,7 @@ def inject_faults(system: str) -> Faults:
     if profile.error_rate and rng.random() < float(profile.error_rate):
         raise SandboxError(500, "internal server error (injected)", code="server_error")
     return Faults(rng=rng, duplicate_rate=float(profile.duplicate_rate), malformed_rate=float(profile.malformed_rate),
-                  out_of_order=profile.out_of_order)
+                  out_of_order=profile.out_of_order, item_error_rate=float(profile.error_rate))
 
 
 def _bearer_client(request, system: str) -> SandboxClient:

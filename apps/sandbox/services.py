@@ -112,11 +112,13 @@ def _required(body: dict, *names: str) -> None:
 # --- ERP ---------------------------------------------------------------------------------------------------------
 
 
-def journal_post(*, body: dict, idempotency_key: str | None) -> tuple[ErpJournalEntry, bool]:
-    """Post a journal entry (S/4HANA JournalEntry shape). Refuses unbalanced entries per currency."""
+def _journal_fields(body: dict) -> dict:
+    """Validate a JournalEntry body (S/4HANA shape) into the model's fields. Refuses unbalanced entries per currency."""
     _required(body, "CompanyCode", "DocumentDate", "PostingDate", "AccountingDocumentType", "_JournalEntryItem")
     document_date = _date(body["DocumentDate"], "DocumentDate")
     posting_date = _date(body["PostingDate"], "PostingDate")
+    if not isinstance(body["_JournalEntryItem"], list):
+        raise SandboxError(400, "_JournalEntryItem must be a list", code="BAD_ITEM")
     balance: dict[str, Decimal] = {}
     for n, item in enumerate(body["_JournalEntryItem"], start=1):
         where = f"item {n}"
@@ -134,16 +136,86 @@ def journal_post(*, body: dict, idempotency_key: str | None) -> tuple[ErpJournal
     if unbalanced:
         detail = ", ".join(f"{ccy} differs by {total}" for ccy, total in sorted(unbalanced.items()))
         raise SandboxError(400, f"Balance in transaction currency is not zero: {detail}", code="FINS_ACDOC_POST/702")
+    return {"company_code": body["CompanyCode"], "fiscal_year": posting_date.year,
+            "document_type": body["AccountingDocumentType"], "document_date": document_date,
+            "posting_date": posting_date, "reference": str(body.get("DocumentReferenceID", ""))[:40],
+            "header_text": str(body.get("DocumentHeaderText", ""))[:60], "items": body["_JournalEntryItem"]}
+
+
+def journal_post(*, body: dict, idempotency_key: str | None) -> tuple[ErpJournalEntry, bool]:
+    """Post a journal entry (S/4HANA JournalEntry shape). Refuses unbalanced entries per currency."""
+    fields = _journal_fields(body)
 
     def create(key, digest):
-        return ErpJournalEntry.objects.create(
-            idempotency_key=key, request_hash=digest, company_code=body["CompanyCode"], fiscal_year=posting_date.year,
-            document_type=body["AccountingDocumentType"], document_date=document_date, posting_date=posting_date,
-            reference=str(body.get("DocumentReferenceID", ""))[:40], header_text=str(body.get("DocumentHeaderText",
-                                                                                          ""))[:60],
-            items=body["_JournalEntryItem"])
+        return ErpJournalEntry.objects.create(idempotency_key=key, request_hash=digest, **fields)
 
     return create_once(ErpJournalEntry, key=idempotency_key, body=body, create=create)
+
+
+JournalOutcome = tuple[ErpJournalEntry, bool] | SandboxError
+
+
+def journal_post_many(*, requests: list[tuple[dict, str | None]]) -> list[JournalOutcome]:
+    """Post many journal entries at once (the `$batch` of the journal entry service), each exactly as
+    `journal_post` would: (entry, duplicate) or the SandboxError that item would have got, in order.
+
+    One query finds the keys already posted, one INSERT stores the rest. If a concurrent request stores
+    one of the same keys in between, the INSERT fails as a whole and every item goes one by one through
+    `journal_post`, whose unique key decides who wins.
+    """
+    outcomes: list[JournalOutcome | None] = [None] * len(requests)
+    fields: dict[int, dict] = {}
+    for n, (body, _key) in enumerate(requests):
+        try:
+            fields[n] = _journal_fields(body)
+        except SandboxError as exc:
+            outcomes[n] = exc
+    keys = {requests[n][1] for n in fields if requests[n][1]}
+    existing = {e.idempotency_key: e for e in ErpJournalEntry.objects.filter(idempotency_key__in=keys)}
+    fresh: dict[str, int] = {}  # key → the item that creates it (a key twice in one batch: the second repeats)
+    to_create: list[tuple[int, ErpJournalEntry]] = []
+    for n in fields:
+        body, key = requests[n]
+        digest = _request_hash(body)
+        if key and key in existing:
+            outcomes[n] = _repeat_outcome(existing[key], digest)
+        elif key and key in fresh:
+            continue  # settled after the insert
+        else:
+            if key:
+                fresh[key] = n
+            to_create.append((n, ErpJournalEntry(idempotency_key=key, request_hash=digest, **fields[n])))
+    try:
+        with transaction.atomic():
+            ErpJournalEntry.objects.bulk_create([entry for _, entry in to_create])
+    except IntegrityError:
+        return [outcomes[n] if isinstance(outcomes[n], SandboxError) else _post_one(body, key)
+                for n, (body, key) in enumerate(requests)]
+    for n, entry in to_create:
+        outcomes[n] = (entry, False)
+    for n in fields:
+        body, key = requests[n]
+        if outcomes[n] is None:  # the same key a second time in this batch
+            outcomes[n] = _repeat_outcome(outcomes[fresh[key]][0], _request_hash(body))
+    repeated = [o[0].pk for o in outcomes if isinstance(o, tuple) and o[1]]
+    if repeated:
+        for pk in set(repeated):
+            ErpJournalEntry.objects.filter(pk=pk).update(repeats=F("repeats") + repeated.count(pk))
+    return outcomes
+
+
+def _repeat_outcome(entry: ErpJournalEntry, digest: str) -> JournalOutcome:
+    if entry.request_hash != digest:
+        return SandboxError(422, "Idempotency-Key was already used with a different request",
+                            code="idempotency_conflict")
+    return entry, True
+
+
+def _post_one(body: dict, key: str | None) -> JournalOutcome:
+    try:
+        return journal_post(body=body, idempotency_key=key)
+    except SandboxError as exc:
+        return exc
 
 
 def supplier_create(*, body: dict, idempotency_key: str | None) -> tuple[ErpSupplier, bool]:

@@ -19,6 +19,7 @@ urlpatterns = [
             name="erp-supplier"),
     path(f"{ERP}api_payment_status/PaymentStatus", views.erp_payment_status, name="erp-payment-status"),
     re_path(rf"^{ERP}api_payment_status/Payment\('(?P<reference>[^']+)'\)$", views.erp_payment, name="erp-payment"),
+    re_path(rf"^{ERP}(?P<service>api_\w+)/\$batch$", views.erp_batch, name="erp-batch"),
     path("erp/_stats", views.erp_stats, name="erp-stats"),
     # Procurement: Coupa-shaped REST
     path("coupa/_touch", views.coupa_touch, name="coupa-touch"),

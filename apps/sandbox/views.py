@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import selectors, services
+from . import odata, odata_batch, selectors, services
 from .choices import BankFileKind, CoupaResource, SandboxSystem, TreasuryResource
 from .gateway import SandboxError, basic_credentials, endpoint, json_body
 from .models import BankFile, CoupaObject, ErpJournalEntry, ErpPayment, ErpSupplier, TreasuryCommitment
@@ -79,23 +79,7 @@ def _odata_filter(raw: str, fields: dict[str, str]) -> dict[str, str]:
     return lookups
 
 
-def _journal(entry: ErpJournalEntry, duplicate: bool | None = None) -> dict:
-    body = {"AccountingDocument": entry.accounting_document, "CompanyCode": entry.company_code,
-            "FiscalYear": str(entry.fiscal_year), "AccountingDocumentType": entry.document_type,
-            "DocumentDate": entry.document_date.isoformat(), "PostingDate": entry.posting_date.isoformat(),
-            "DocumentReferenceID": entry.reference, "DocumentHeaderText": entry.header_text,
-            "CreationDateTime": _ts(entry.created_at), "_JournalEntryItem": entry.items}
-    if duplicate is not None:
-        body["duplicate"] = duplicate
-    return body
-
-
-def _supplier(supplier: ErpSupplier, duplicate: bool | None = None) -> dict:
-    body = {**supplier.data, "Supplier": supplier.number, "SupplierName": supplier.name, "Country": supplier.country,
-            "VATRegistration": supplier.vat_registration, "CreationDate": supplier.created_at.date().isoformat()}
-    if duplicate is not None:
-        body["duplicate"] = duplicate
-    return body
+_journal, _supplier = odata.journal_json, odata.supplier_json
 
 
 def _created(body: dict, duplicate: bool, location: str = "") -> JsonResponse:
@@ -157,9 +141,7 @@ def erp_supplier(request, number: str, *, faults):
 def erp_payment_status(request, *, faults):
     update, duplicate = services.payment_status_update(body=json_body(request),
                                                        idempotency_key=_idempotency_key(request))
-    return _created({"StatusUpdate": str(update.pk), "PaymentReference": update.payment.reference,
-                     "PaymentStatus": update.status, "StatusReasonCode": update.reason_code,
-                     "StatusReasonText": update.reason_text, "duplicate": duplicate}, duplicate)
+    return _created(odata.status_update_json(update, duplicate), duplicate)
 
 
 @require_GET
@@ -172,6 +154,13 @@ def erp_payment(request, reference: str, *, faults):
                          "SupplierName": payment.supplier_name, "Amount": f"{payment.amount:.2f}",
                          "Currency": payment.currency, "PaymentStatus": payment.status,
                          "StatusReasonText": payment.status_reason})
+
+
+@require_POST
+@endpoint(SandboxSystem.ERP)
+def erp_batch(request, service: str, *, faults):
+    """POST /sandbox/erp/sap/opu/odata4/sap/<service>/$batch (JSON batch; see odata_batch.py)."""
+    return JsonResponse(odata_batch.batch_run(service=service, payload=json_body(request), faults=faults))
 
 
 @require_GET

@@ -24,10 +24,10 @@ from apps.common.logcontext import correlation
 from apps.connectors.adapters.base import InboundRecord, OutboundRequest
 from apps.connectors.errors import (
     AuthorisationError,
+    ConnectorError,
     RejectedByTarget,
     TechnicalError,
     Throttled,
-    UnsupportedOperation,
 )
 from apps.connectors.models import Connector
 from apps.connectors.services import (
@@ -37,12 +37,12 @@ from apps.connectors.services import (
     connector_record_success,
 )
 from apps.exceptions.services import exception_raise, exceptions_auto_resolve_for_record
+from apps.ledger.lookups import ledger_lookups
 from apps.mappings import schemas
 from apps.mappings.services import mapping_apply, mapping_version_in_effect
-from apps.masterdata.models import LegalEntity
 
 from . import backoff, metrics
-from .adapter_pool import adapter_for, adapter_pool
+from .adapter_pool import adapter_for
 from .choices import ACTIVE_STATUSES, AttemptOutcome, Direction, RecordStatus
 from .flows import FLOWS, UNROUTED, Flow, LocalRejection, flow_for, target_connector
 from .models import SyncAttempt, SyncRecord, new_correlation_id
@@ -162,13 +162,11 @@ def _claim(record_id: int, now, *, force: bool = False) -> bool:
 
 
 def records_process(record_ids: list[int]) -> dict[str, int]:
-    """Process a chunk of records; returns outcomes by name. Safe to run twice for the same ids."""
-    outcomes: dict[str, int] = {}
-    with adapter_pool():
-        for record_id in record_ids:
-            outcome = record_process(record_id)
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
+    """Process a chunk of records; returns outcomes by name. Safe to run twice for the same ids.
+    The chunk is claimed, checked and delivered together (apps/sync/chunks.py)."""
+    from .chunks import chunk_process
+
+    return chunk_process(record_ids)
 
 
 def _technical_failures(record: SyncRecord) -> int:
@@ -205,14 +203,15 @@ def _business_exception(record, attempt, started, *, kind: str, message: str, di
                        started=started, error=message)
 
 
-def _map(record: SyncRecord, version_choice: str | None) -> tuple[dict | None, object, list[dict]]:
+def _map(record: SyncRecord, version_choice: str | None,
+         version_in_effect=None) -> tuple[dict | None, object, list[dict]]:
     """Map the payload with the approved version in effect (or, on replay, the version first used)."""
     version = None
     if version_choice == "original":
         first = record.attempts.exclude(mapping_version=None).order_by("number").first()
         version = first.mapping_version if first else None
-    version = version or mapping_version_in_effect(source_system=record.connector.system,
-                                                   object_type=record.object_type)
+    version = version or (version_in_effect or mapping_version_in_effect)(source_system=record.connector.system,
+                                                                          object_type=record.object_type)
     if version is None:
         return None, None, [{"path": "", "reason": f"no approved mapping for {record.connector.system.code} "
                                                    f"{record.object_type} is in effect"}]
@@ -235,6 +234,20 @@ def _process_claimed(record: SyncRecord, now, version_choice: str | None) -> str
     started = time.monotonic()
     attempt = SyncAttempt.objects.create(record=record, number=record.attempt_count, started_at=now,
                                          worker=WORKER_ID, replay=version_choice is not None)
+    checked = record_check(record, attempt, started, version_choice)
+    if isinstance(checked, str):
+        return checked
+    flow, canonical = checked
+    return record_deliver(record, attempt, started, flow, canonical)
+
+
+def record_check(record: SyncRecord, attempt: SyncAttempt, started: float, version_choice: str | None = None, *,
+                 version_in_effect=None, defer_mapping_write: bool = False) -> tuple[Flow, dict] | str:
+    """Map and validate a claimed record: (flow, canonical) when it may be delivered, else the outcome of
+    the business exception it became. `version_in_effect` is a memo of mapping_version_in_effect (one
+    lookup per source and type per chunk). With `defer_mapping_write` the mapping result (canonical,
+    version, entity) stays on the instance for the caller to write in bulk — except when the record
+    stops here, which writes it at once."""
     flow = FLOWS.get(record.flow)
     if flow is None:
         return _business_exception(record, attempt, started, kind="record.no_flow",
@@ -247,21 +260,30 @@ def _process_claimed(record: SyncRecord, now, version_choice: str | None) -> str
         # FinSync produced this object itself (a propagation): it is canonical already.
         canonical, schema_version = record.effective_payload, "v1"
     else:
-        canonical, version, errors = _map(record, version_choice)
+        canonical, version, errors = _map(record, version_choice, version_in_effect)
         attempt.mapping_version = version
         if errors:
             kind = "mapping.missing" if version is None else "mapping.failed"
             return _business_exception(record, attempt, started, kind=kind, message=_describe(errors),
                                        details={"errors": errors})
-        entity = LegalEntity.objects.filter(code=canonical.get("legal_entity")).first() or record.legal_entity
-        SyncRecord.objects.filter(pk=record.pk).update(canonical=canonical, mapping_version=version,
-                                                       legal_entity=entity)
-        record.canonical, record.legal_entity, schema_version = canonical, entity, version.schema_version
+        entity = ledger_lookups().entity(canonical.get("legal_entity")) or record.legal_entity
+        record.canonical, record.mapping_version, record.legal_entity = canonical, version, entity
+        schema_version = version.schema_version
+        if not defer_mapping_write:
+            record_mapping_save(record)
     verdict = canonical_validate(flow=flow, canonical=canonical, schema_version=schema_version)
     if not verdict.ok:
+        if defer_mapping_write and record.direction == Direction.INBOUND:
+            record_mapping_save(record)
         return _business_exception(record, attempt, started, kind=verdict.kind, message=verdict.message,
                                    dimensions=verdict.dimensions, details=verdict.details)
-    return _deliver(record, attempt, started, flow, canonical)
+    return flow, canonical
+
+
+def record_mapping_save(record: SyncRecord) -> None:
+    """Keep what mapping made of an inbound record (its canonical object, the version, the entity)."""
+    SyncRecord.objects.filter(pk=record.pk).update(canonical=record.canonical, mapping_version=record.mapping_version,
+                                                   legal_entity=record.legal_entity)
 
 
 @dataclass
@@ -300,7 +322,7 @@ def _describe(errors: list[dict]) -> str:
     return "; ".join(f"{e['path']}: {e['reason']}" if e["path"] else e["reason"] for e in errors[:10])
 
 
-def _deliver(record: SyncRecord, attempt: SyncAttempt, started: float, flow, canonical: dict) -> str:
+def record_deliver(record: SyncRecord, attempt: SyncAttempt, started: float, flow, canonical: dict) -> str:
     if flow.delivers_locally:
         return _deliver_locally(record, attempt, started, flow, canonical)
     target = record.connector if record.direction == Direction.OUTBOUND else target_connector(flow, record.connector)
@@ -308,11 +330,7 @@ def _deliver(record: SyncRecord, attempt: SyncAttempt, started: float, flow, can
         return _business_exception(record, attempt, started, kind="technical.unsupported",
                                    message=f"No enabled connector of kind {flow.target_kind} to deliver to.")
     if not connector_circuit_allows(target):
-        retry_at = (target.circuit_opened_at or timezone.now()) + timedelta(
-            seconds=settings.FINSYNC_CIRCUIT_COOLDOWN_SECONDS)
-        return _finish(record, attempt, outcome=AttemptOutcome.CIRCUIT_OPEN, status=RecordStatus.RETRY_WAIT,
-                       started=started, error=f"{target.name} is paused (circuit open)",
-                       next_attempt_at=max(retry_at, timezone.now() + timedelta(seconds=1)))
+        return circuit_open_wait(record, attempt, started, target)
     request = OutboundRequest(object_type=flow.outbound_object_type, payload=canonical,
                               idempotency_key=record.idempotency_key, correlation_id=record.correlation_id)
     adapter = adapter_for(target)
@@ -323,23 +341,8 @@ def _deliver(record: SyncRecord, attempt: SyncAttempt, started: float, flow, can
             result = found or adapter.deliver(request)
         else:
             result = adapter.deliver(request)
-    except TechnicalError as exc:
-        return _technical_failure(record, attempt, started, target, exc)
-    except AuthorisationError as exc:
-        connector_mark_reauthorise(connector=target, error=exc.message)
-        exception_raise(kind="connector.reauthorise", subject=f"connector:{target.pk}", source_system=target.system,
-                        message=f"{target.name} refused FinSync's credentials: {exc.message}. "
-                                "Re-authorise the connector; waiting records resume afterwards.",
-                        reference=target.code)
-        return _finish(record, attempt, outcome=AttemptOutcome.TECHNICAL_ERROR, status=RecordStatus.RETRY_WAIT,
-                       started=started, error=exc.message, next_attempt_at=timezone.now() + timedelta(minutes=5))
-    except RejectedByTarget as exc:
-        connector_record_success(connector=target)  # it answered: the connection is healthy
-        return _business_exception(record, attempt, started, kind="target.rejected",
-                                   message=f"{target.name} refused the record: {exc.message}",
-                                   details={"code": exc.code, "details": exc.details})
-    except UnsupportedOperation as exc:
-        return _business_exception(record, attempt, started, kind="technical.unsupported", message=exc.message)
+    except ConnectorError as exc:
+        return delivery_failed(record, attempt, started, target, exc)
     connector_record_success(connector=target)
     with transaction.atomic():
         hook = flow.delivered_hook()
@@ -349,6 +352,37 @@ def _deliver(record: SyncRecord, attempt: SyncAttempt, started: float, flow, can
         return _finish(record, attempt, outcome=AttemptOutcome.DUPLICATE if result.duplicate else
                        AttemptOutcome.DELIVERED, status=RecordStatus.DELIVERED, started=started,
                        delivered_at=timezone.now(), target_external_id=result.external_id[:200])
+
+
+def delivery_failed(record: SyncRecord, attempt: SyncAttempt, started: float, target: Connector,
+                    exc: ConnectorError) -> str:
+    """What a failed delivery becomes: a retry (technical), a wait for re-authorisation, or a business
+    exception (refused by the target, or an operation the target does not support)."""
+    if isinstance(exc, TechnicalError):
+        return _technical_failure(record, attempt, started, target, exc)
+    if isinstance(exc, AuthorisationError):
+        connector_mark_reauthorise(connector=target, error=exc.message)
+        exception_raise(kind="connector.reauthorise", subject=f"connector:{target.pk}", source_system=target.system,
+                        message=f"{target.name} refused FinSync's credentials: {exc.message}. "
+                                "Re-authorise the connector; waiting records resume afterwards.",
+                        reference=target.code)
+        return _finish(record, attempt, outcome=AttemptOutcome.TECHNICAL_ERROR, status=RecordStatus.RETRY_WAIT,
+                       started=started, error=exc.message, next_attempt_at=timezone.now() + timedelta(minutes=5))
+    if isinstance(exc, RejectedByTarget):
+        connector_record_success(connector=target)  # it answered: the connection is healthy
+        return _business_exception(record, attempt, started, kind="target.rejected",
+                                   message=f"{target.name} refused the record: {exc.message}",
+                                   details={"code": exc.code, "details": exc.details})
+    return _business_exception(record, attempt, started, kind="technical.unsupported", message=exc.message)
+
+
+def circuit_open_wait(record: SyncRecord, attempt: SyncAttempt, started: float, target: Connector) -> str:
+    """The target's circuit is open: the record waits for the cool-down without calling it."""
+    retry_at = (target.circuit_opened_at or timezone.now()) + timedelta(
+        seconds=settings.FINSYNC_CIRCUIT_COOLDOWN_SECONDS)
+    return _finish(record, attempt, outcome=AttemptOutcome.CIRCUIT_OPEN, status=RecordStatus.RETRY_WAIT,
+                   started=started, error=f"{target.name} is paused (circuit open)",
+                   next_attempt_at=max(retry_at, timezone.now() + timedelta(seconds=1)))
 
 
 def _deliver_locally(record: SyncRecord, attempt: SyncAttempt, started: float, flow: Flow, canonical: dict) -> str:

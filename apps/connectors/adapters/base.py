@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from apps.connectors.errors import UnsupportedOperation
+from apps.connectors.errors import ConnectorError, RejectedByTarget, TechnicalError, UnsupportedOperation
 
 REGISTRY: dict[str, type[Adapter]] = {}
 
@@ -78,6 +78,21 @@ class Adapter:
     def deliver(self, request: OutboundRequest) -> OutboundResult:
         """Post one canonical object; raise TechnicalError / RejectedByTarget / AuthorisationError."""
         raise UnsupportedOperation(f"{type(self).__name__} does not deliver")
+
+    def deliver_many(self, requests: list[OutboundRequest]) -> list[OutboundResult | ConnectorError]:
+        """Post several canonical objects: one OutboundResult, or the TechnicalError / RejectedByTarget /
+        UnsupportedOperation of that item, per request and in order. An error that concerns the whole call
+        (AuthorisationError, an outage answering the whole batch) is raised instead.
+
+        This default posts them one by one; adapters whose system takes batches override it.
+        """
+        results: list[OutboundResult | ConnectorError] = []
+        for request in requests:
+            try:
+                results.append(self.deliver(request))
+            except (TechnicalError, RejectedByTarget, UnsupportedOperation) as exc:
+                results.append(exc)
+        return results
 
     def find_existing(self, request: OutboundRequest) -> OutboundResult | None:
         """For money-moving creates: ask the target whether an earlier try already landed."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from apps.connectors.errors import AuthorisationError, RejectedByTarget, TechnicalError
+from apps.connectors.errors import AuthorisationError, ConnectorError, RejectedByTarget, TechnicalError
 from apps.connectors.services import connector_credentials, connector_mark_reauthorise
 
 from . import ratelimit
@@ -45,6 +45,11 @@ def error_message(response: httpx.Response) -> tuple[str, str, dict]:
     except ValueError:
         text = response.text.strip()
         return (text[:500] or response.reason_phrase or f"HTTP {response.status_code}"), "rejected", {}
+    return error_parts(body, fallback=response.text[:500] or f"HTTP {response.status_code}")
+
+
+def error_parts(body: Any, *, fallback: str) -> tuple[str, str, dict]:
+    """(message, code, details) of an already parsed error body (also one item of an OData $batch)."""
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict):  # OData V2/V4
@@ -60,7 +65,19 @@ def error_message(response: httpx.Response) -> tuple[str, str, dict]:
                 return str(body[key]), str(body.get("code") or error or "rejected"), body
         if isinstance(error, str):
             return error, error, body
-    return (response.text[:500] or f"HTTP {response.status_code}"), "rejected", {}
+    return fallback, "rejected", {}
+
+
+def error_for_status(status: int, where: str, body: Any, *, retry_after: str | None = None) -> ConnectorError:
+    """The error type the pipeline acts on for an HTTP error status (also one item of a batch)."""
+    message, code, details = error_parts(body, fallback=f"HTTP {status}")
+    if status == 429 or status >= 500:
+        return TechnicalError(f"{where}: {message}", status=status, retry_after=parse_retry_after(retry_after))
+    if status == 401:
+        return AuthorisationError(f"{where}: {message}", status=status)
+    if status == 408:
+        return TechnicalError(f"{where}: {message}", status=status)
+    return RejectedByTarget(f"{where}: {message}", status=status, code=code, details=details)
 
 
 class ApiKeyAuth:

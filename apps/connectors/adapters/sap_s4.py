@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from apps.connectors.errors import RejectedByTarget, UnsupportedOperation
+from apps.connectors.errors import ConnectorError, RejectedByTarget, TechnicalError, UnsupportedOperation
 
 from .base import Adapter, OutboundRequest, OutboundResult, register
-from .http import HttpAdapter
+from .http import HttpAdapter, error_for_status
 from .oauth import OAuth2ClientCredentials
 
 ODATA = "sap/opu/odata4/sap/"
@@ -23,6 +23,7 @@ ENDPOINTS = {
     "payment_status": (f"{ODATA}api_payment_status/PaymentStatus", "StatusUpdate"),
 }
 LOOKUPS = {"journal_entry", "supplier"}  # creating deliveries the ERP can find again by idempotency key
+DEFAULT_BATCH_SIZE = 200  # items per $batch request; settings {"batch_size": n} (1 = no batching)
 
 
 def _require(payload: dict, *names: str) -> None:
@@ -107,6 +108,56 @@ class SapS4Adapter(HttpAdapter):
                                 correlation_id=request.correlation_id).json()
         return OutboundResult(external_id=str(response[id_field]), duplicate=bool(response.get("duplicate")),
                               response=response)
+
+    def deliver_many(self, requests: list[OutboundRequest]) -> list[OutboundResult | ConnectorError]:
+        """Post through the OData `$batch` of each object type's service: one HTTP request per
+        `batch_size` items, each item with its own Idempotency-Key and its own answer (201 created,
+        200 already there, 4xx refused, 5xx/429 to retry)."""
+        size = int(self.setting("batch_size", DEFAULT_BATCH_SIZE))
+        if size <= 1:
+            return Adapter.deliver_many(self, requests)
+        results: list[OutboundResult | ConnectorError | None] = [None] * len(requests)
+        by_type: dict[str, list[int]] = {}
+        for n, request in enumerate(requests):
+            if request.object_type in ENDPOINTS:
+                by_type.setdefault(request.object_type, []).append(n)
+            else:
+                results[n] = UnsupportedOperation(f"sap_s4 cannot receive {request.object_type!r}")
+        for object_type, positions in by_type.items():
+            for start in range(0, len(positions), size):
+                part = positions[start:start + size]
+                for n, result in zip(part, self._batch(object_type, [requests[n] for n in part]), strict=True):
+                    results[n] = result
+        return results
+
+    def _batch(self, object_type: str, requests: list[OutboundRequest]) -> list[OutboundResult | ConnectorError]:
+        path, id_field = ENDPOINTS[object_type]
+        service, entity_set = path.rsplit("/", 1)
+        items: list[dict] = []
+        results: dict[str, OutboundResult | ConnectorError] = {}
+        for n, request in enumerate(requests):
+            try:
+                body = self._body(request)
+            except (RejectedByTarget, UnsupportedOperation) as exc:
+                results[str(n)] = exc
+                continue
+            items.append({"id": str(n), "method": "POST", "url": entity_set, "body": body,
+                          "headers": {"Content-Type": "application/json", "Idempotency-Key": request.idempotency_key,
+                                      "X-Correlation-ID": request.correlation_id}})
+        if items:
+            answer = self.request("POST", f"{service}/$batch", json={"requests": items}).json()
+            where = f"{self.connector.code}: $batch {entity_set}"
+            for item in answer.get("responses", []):
+                status, body = int(item.get("status", 0)), item.get("body") or {}
+                if 200 <= status < 300:
+                    results[str(item.get("id"))] = OutboundResult(
+                        external_id=str(body[id_field]), duplicate=bool(body.get("duplicate")), response=body)
+                else:
+                    results[str(item.get("id"))] = error_for_status(status, f"{where} item {item.get('id')} → {status}",
+                                                                    body)
+        # An item the ERP did not answer is not known to have landed: retried, with its Idempotency-Key.
+        return [results.get(str(n)) or TechnicalError(f"{self.connector.code}: $batch gave no answer for an item")
+                for n in range(len(requests))]
 
     def find_existing(self, request: OutboundRequest) -> OutboundResult | None:
         if request.object_type not in LOOKUPS:

@@ -1,0 +1,92 @@
+"""Where a worker's time goes: process chunks of received records in THIS process under cProfile, once
+through the per-record path (services.record_process, one claim, one attempt, one HTTP request per
+record — the path before chunking) and once through the chunk path (chunks.chunk_process, what the
+worker runs), against the SAP-shaped ERP sandbox served by uvicorn in another process.
+
+    DATABASE_URL=postgres://…/finsync_profile .venv/bin/python -m bench.profile_pipeline [records]
+
+Prints the records/s of each path and the top functions by own time (tottime), then one JSON line.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import time
+
+from bench.common import setup_django
+from bench.e2e_pipeline import _spawn, _stop, _world, journal_items
+from finsync.embedded import free_port
+
+CHUNK = 200
+
+
+def _wait_http(url: str, timeout: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer")
+
+
+def _profile(label: str, ids: list[int], run) -> tuple[float, str]:
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for start in range(0, len(ids), CHUNK):
+        run(ids[start:start + CHUNK])
+    profiler.disable()
+    seconds = time.perf_counter() - started
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(18)
+    rate = len(ids) / seconds
+    sys.stderr.write(f"\n=== {label}: {len(ids)} records in {seconds:.1f} s = {rate:,.0f} records/s ===\n")
+    sys.stderr.write(out.getvalue())
+    return rate, out.getvalue()
+
+
+def main() -> None:
+    setup_django()
+    import redis
+    from django.conf import settings
+
+    from apps.sync import services
+    from apps.sync.chunks import chunk_process
+    from apps.sync.models import SyncRecord
+
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 4000
+    port = free_port()
+    hook, today = _world(port)
+    env = dict(os.environ, FINSYNC_SANDBOX="1", FINSYNC_LOG_LEVEL="WARNING")
+    web = _spawn([sys.executable, "-m", "uvicorn", "finsync.asgi:application", "--host", "127.0.0.1", "--port",
+                  str(port), "--workers", "2", "--no-access-log", "--log-level", "warning"], env)
+    rates = {}
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/sandbox/erp/_stats")
+        # Receiving also enqueues chunks; no worker consumes them (this process is the worker) and they
+        # are dropped at the end.
+        for start in range(0, 2 * n, 1000):
+            services.records_receive(connector=hook, items=journal_items(start, min(2 * n, start + 1000), today))
+        ids = list(SyncRecord.objects.order_by("id").values_list("id", flat=True))
+        rates["per_record_records_per_s"], _ = _profile(
+            "per record (before)", ids[:n], lambda chunk: [services.record_process(i) for i in chunk])
+        rates["chunk_records_per_s"], _ = _profile("chunk (after)", ids[n:], chunk_process)
+        rates["not_delivered"] = SyncRecord.objects.exclude(status="delivered").count()
+    finally:
+        _stop(web)
+        redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    sys.stdout.write(json.dumps({"records_each": n, **rates}) + "\n")
+
+
+if __name__ == "__main__":
+    main()
