@@ -3,7 +3,7 @@ through the per-record path (services.record_process, one claim, one attempt, on
 record — the path before chunking) and once through the chunk path (chunks.chunk_process, what the
 worker runs), against the SAP-shaped ERP sandbox served by uvicorn in another process.
 
-    DATABASE_URL=postgres://…/finsync_profile .venv/bin/python -m bench.profile_pipeline [records]
+    DATABASE_URL=postgres://…/finsync_profile .venv/bin/python -m bench.profile_pipeline [chunk_records] [per_record]
 
 Prints the records/s of each path and the top functions by own time (tottime), then one JSON line.
 """
@@ -65,6 +65,7 @@ def main() -> None:
     from apps.sync.models import SyncRecord
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 4000
+    slow = int(sys.argv[2]) if len(sys.argv) > 2 else 400  # the per-record path is slow: fewer records
     port = free_port()
     hook, today = _world(port)
     env = dict(os.environ, FINSYNC_SANDBOX="1", FINSYNC_LOG_LEVEL="WARNING")
@@ -75,17 +76,17 @@ def main() -> None:
         _wait_http(f"http://127.0.0.1:{port}/sandbox/erp/_stats")
         # Receiving also enqueues chunks; no worker consumes them (this process is the worker) and they
         # are dropped at the end.
-        for start in range(0, 2 * n, 1000):
-            services.records_receive(connector=hook, items=journal_items(start, min(2 * n, start + 1000), today))
+        for start in range(0, slow + n, 1000):
+            services.records_receive(connector=hook, items=journal_items(start, min(slow + n, start + 1000), today))
         ids = list(SyncRecord.objects.order_by("id").values_list("id", flat=True))
         rates["per_record_records_per_s"], _ = _profile(
-            "per record (before)", ids[:n], lambda chunk: [services.record_process(i) for i in chunk])
-        rates["chunk_records_per_s"], _ = _profile("chunk (after)", ids[n:], chunk_process)
+            "per record (before)", ids[:slow], lambda chunk: [services.record_process(i) for i in chunk])
+        rates["chunk_records_per_s"], _ = _profile("chunk (after)", ids[slow:], chunk_process)
         rates["not_delivered"] = SyncRecord.objects.exclude(status="delivered").count()
     finally:
         _stop(web)
         redis.Redis.from_url(settings.REDIS_URL).flushdb()
-    sys.stdout.write(json.dumps({"records_each": n, **rates}) + "\n")
+    sys.stdout.write(json.dumps({"chunk_records": n, "per_record_records": slow, **rates}) + "\n")
 
 
 if __name__ == "__main__":
