@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from schwifty import IBAN
 from stdnum import vatin
 
+from apps.access.roles import Role
+from apps.access.services import user_create
 from apps.audit.models import AuditEvent
 from apps.banking.models import BankStatement, CompanyBankAccount, StatementFile
 from apps.connectors.models import Connector
@@ -268,7 +270,7 @@ def test_supplier_onboarding_checks_stores_crosswalks_and_creates_the_erp_suppli
 # --- 2. approved invoice → commitment at once + AP journal --------------------------------------------------------
 
 def test_approved_invoice_gives_a_commitment_at_once_and_an_ap_journal_unless_controls_stop_it(world, worker,
-                                                                                              controller):
+                                                                                              entity_us):
     # Given: October is closed in US01, and one DE01 invoice whose gross is not net + tax.
     AccountingPeriod.objects.filter(legal_entity__code="US01", number=10).update(status="closed")
     approved = {o.coupa_id: o.data for o in CoupaObject.objects.filter(resource="invoices")
@@ -341,7 +343,10 @@ def test_approved_invoice_gives_a_commitment_at_once_and_an_ap_journal_unless_co
     # The controller reopens October in US01 and replays one stopped journal: posted once, its case closed.
     AccountingPeriod.objects.filter(legal_entity__code="US01", number=10).update(status="open")
     stopped = closed_cases.order_by("id").first().sync_record
-    record_replay(record=stopped, actor=controller, reason="October reopened for late AP")
+    # (Replaying needs a role with REPLAY working for the record's entity: a US01 controller.)
+    us_controller = user_create(username="uma", password="x-Passw0rd-x", roles=[Role.CONTROLLER],
+                                entities=[entity_us])
+    record_replay(record=stopped, actor=us_controller, reason="October reopened for late AP")
     wait_for(lambda: SyncRecord.objects.get(pk=stopped.pk).status == "delivered", timeout=60, interval=0.3,
              what="the replayed journal")
     assert ErpJournalEntry.objects.filter(idempotency_key=stopped.idempotency_key).count() == 1
