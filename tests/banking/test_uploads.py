@@ -233,3 +233,35 @@ def test_the_api_refuses_other_entities_and_roles(client_for, outsider, controll
         "legal_entity": "DE01", "files": [SimpleUploadedFile("a.xml", DTD_FILE)]})
     assert as_controller.status_code == 403
     assert BankFileUpload.objects.count() == 0
+
+
+def test_a_payment_status_report_is_applied_and_another_entitys_is_refused(treasury_operator, entity_de, entity_us):
+    from apps.treasury.choices import BatchStatus, PaymentStatus
+    from apps.treasury.models import PaymentInstruction
+    from tests.treasury.factories import creditor_iban, pain002, released_batch, supplier
+
+    account = company_account(entity_de, iban=DEBTOR_IBAN)
+    acme = supplier(entity_de, "V00001", "Acme Industrial GmbH", creditor_iban(1))
+    released_batch(entity_de, account, "B-DE", [("E2E-DE-1", "100.00", acme), ("E2E-DE-2", "50.00", acme)],
+                   status=BatchStatus.SENT, payment_status=PaymentStatus.SENT)
+    report = pain002("B-DE", [("E2E-DE-1", "ACSC", None, None), ("E2E-DE-2", "RJCT", "AC04", "Account closed")])
+    job = bank_files_upload(files=[IncomingFile("sts.xml", report)], legal_entity=entity_de, actor=treasury_operator)
+    job_run(job.pk)
+    upload = BankFileUpload.objects.get(job=job)
+    assert (upload.status, upload.format, upload.entries, upload.exceptions_raised) == (
+        UploadStatus.IMPORTED, "pain.002", 2, 1)
+    assert upload.message == "Payment status report for B-DE: 1 accepted, 1 rejected, 0 matching no payment."
+    assert dict(PaymentInstruction.objects.values_list("end_to_end_id", "status")) == {
+        "E2E-DE-1": PaymentStatus.ACCEPTED, "E2E-DE-2": PaymentStatus.REJECTED}
+
+    treasury_operator.entity_memberships.create(legal_entity=entity_us)
+    treasury_operator.__dict__.pop("_finsync_entity_ids", None)  # the per-request cache of the user's entities
+    again = bank_files_upload(files=[IncomingFile("sts2.xml", pain002("B-DE", [("E2E-DE-1", "RJCT", "AC04", None)],
+                                                                      message_id="STS-2"))],
+                              legal_entity=entity_us, actor=treasury_operator)
+    job_run(again.pk)
+    refused = BankFileUpload.objects.get(job=again)
+    assert refused.status == UploadStatus.FAILED
+    assert refused.message.startswith("The payment status report answers payments that are not payments of "
+                                      "Nordwind Inc.; nothing was imported.")
+    assert PaymentInstruction.objects.get(end_to_end_id="E2E-DE-1").status == PaymentStatus.ACCEPTED
