@@ -33,5 +33,6 @@ def import_files(job, report: JobReporter) -> dict:
         "entries": sum(u.entries for u in rows),
         "exceptions_raised": sum(u.exceptions_raised for u in rows),
         "notes": [f"{u.filename} — {u.message}" for u in rows],
-        "links": [{"label": "Upload history", "url": reverse("banking:upload")}],
+        "links": [{"label": "Upload history", "url": reverse("banking:upload")},
+                  {"label": "Statements", "url": reverse("banking:statements")}],
     }
