@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from django.utils.module_loading import import_string
 
 from apps.connectors.choices import ConnectorKind
+from apps.controls.invoices import invoice_duplicate_control
 from apps.ledger.controls import ControlFailure, journal_controls
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ FLOWS: dict[str, Flow] = {f.name: f for f in [
     Flow("supplier_onboarding", "Supplier onboarding", "supplier",
          local_handler=f"{HANDLERS}.suppliers.supplier_onboard"),
     Flow("invoice_approved", "Approved supplier invoice", "supplier_invoice",
-         local_handler=f"{HANDLERS}.invoices.invoice_approved_propagate"),
+         controls=(invoice_duplicate_control,), local_handler=f"{HANDLERS}.invoices.invoice_approved_propagate"),
     Flow("treasury_payment", "Payment executed in treasury", "treasury_payment",
          local_handler=f"{HANDLERS}.payments.payment_executed_propagate"),
     Flow("bank_file_import", "Bank file import", "bank_file",

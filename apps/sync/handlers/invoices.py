@@ -1,5 +1,7 @@
 """An invoice approved in procurement: at once a commitment to the treasury cash forecast, and the AP
-journal to the ERP (which the journal controls may stop without holding the commitment back)."""
+journal to the ERP (which the journal controls may stop without holding the commitment back). The flow's
+duplicate-invoice control runs before (a duplicate is committed nowhere); a PO / receipt mismatch is raised
+as `invoice.match` without holding the commitment back."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
+from apps.controls.invoices import invoice_match_check
 from apps.sync.flows import LocalDelivery
 from apps.sync.models import SyncRecord
 from apps.sync.services import outbound_emit
@@ -25,6 +28,7 @@ def invoice_approved_propagate(*, record: SyncRecord, canonical: dict) -> LocalD
     correlation id with the invoice record as parent. Keyed by the source invoice id, so a re-polled
     invoice (a later version) propagates nothing twice and joins the first one's correlation id."""
     key = f"{record.connector.system.code}:invoice:{canonical['source_id']}"
+    invoice_match_check(record=record, canonical=canonical)  # flags, does not hold back (apps.controls.invoices)
     emitted = [
         outbound_emit(flow=flow, payload=payload, idempotency_key=key, correlation_id=record.correlation_id,
                       legal_entity=record.legal_entity, parent=record, external_id=canonical["invoice_number"])

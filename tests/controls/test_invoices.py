@@ -1,0 +1,154 @@
+"""Invoice controls: duplicates (supplier, normalised number, amount, date window) stop the invoice; two- and
+three-way match within the entity's tolerances flags it without holding back the commitment to the cash
+forecast, which leaves at once on approval."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from apps.controls.defaults import DEFAULTS
+from apps.controls.services import control_settings_approve, control_settings_propose, terms_with
+from apps.exceptions.models import ExceptionCase
+from apps.masterdata.models import Supplier
+from apps.procurement.models import (
+    GoodsReceipt,
+    GoodsReceiptLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    SupplierInvoice,
+)
+
+from .invoice_world import invoice, procurement, send_invoice
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lyreco(entity_de):
+    return Supplier.objects.create(legal_entity=entity_de, number="V100", name="Lyreco Deutschland GmbH",
+                                   country="DE")
+
+
+@pytest.fixture
+def coupa(entity_de, lyreco, maker, checker):
+    return procurement(entity_de, maker, checker)
+
+
+def _children(record) -> set[str]:
+    return set(record.children.values_list("flow", flat=True))
+
+
+# --- duplicates -------------------------------------------------------------------------------------------
+
+def test_the_same_invoice_again_under_another_id_and_spelling_is_stopped(coupa, lyreco):
+    first = send_invoice(coupa, invoice("9001", "INV-000123", "1190.00"))
+    second = send_invoice(coupa, invoice("9002", "inv 123", "1190.0", day="2026-12-05"))
+
+    assert (first.status, second.status) == ("delivered", "exception")
+    assert _children(first) == {"invoice_commitment", "ap_invoice_posting"}  # committed at once
+    assert not second.children.exists()  # a duplicate is committed and posted nowhere
+    case = ExceptionCase.objects.get(kind="invoice.duplicate")
+    assert (case.sync_record_id, case.supplier_id) == (second.pk, lyreco.pk)
+    assert "INV-000123 of 2026-11-20 (source id 9001)" in case.message
+
+
+def test_a_duplicate_of_an_invoice_already_in_the_books_is_stopped(entity_de, coupa, lyreco):
+    SupplierInvoice.objects.create(legal_entity=entity_de, supplier=lyreco, number="2026/4711",
+                                   invoice_date=date(2026, 11, 2), due_date=date(2026, 12, 2), currency="EUR",
+                                   net_amount=Decimal("500.00"), gross_amount=Decimal("500.00"))
+
+    record = send_invoice(coupa, invoice("9003", "2026-4711", "500.00"))
+
+    assert record.status == "exception"
+    assert "invoice 2026/4711 of 2026-11-02 in FinSync" in ExceptionCase.objects.get(kind="invoice.duplicate").message
+
+
+@pytest.mark.parametrize("second", [
+    invoice("9102", "INV-000123", "1190.01"),  # another amount
+    invoice("9102", "INV-000124", "1190.00"),  # another number
+    invoice("9102", "INV-000123", "1190.00", day="2027-01-15"),  # outside the 30-day window
+    invoice("9102", "INV-000123", "1190.00", supplier_number="V200", supplier_name="Staples"),  # another supplier
+])
+def test_a_different_invoice_passes(coupa, second):
+    send_invoice(coupa, invoice("9101", "INV-000123", "1190.00"))
+
+    assert send_invoice(coupa, second).status == "delivered"
+    assert not ExceptionCase.objects.filter(kind="invoice.duplicate").exists()
+
+
+def test_the_window_is_the_entitys_control_setting(entity_de, coupa, maker, checker):
+    version = control_settings_propose(legal_entity=entity_de,
+                                       terms=terms_with(DEFAULTS, invoice_duplicate_window_days=90),
+                                       change_note="Suppliers re-send quarterly statements as invoices", actor=maker)
+    control_settings_approve(version=version, actor=checker)
+    send_invoice(coupa, invoice("9201", "Q4-77", "80.00"))
+
+    assert send_invoice(coupa, invoice("9202", "Q4-77", "80.00", day="2027-01-15")).status == "exception"
+
+
+# --- two- and three-way match -------------------------------------------------------------------------------
+
+@pytest.fixture
+def order(entity_de, lyreco):
+    """10 toner cartridges at 100.00, 8 received so far."""
+    po = PurchaseOrder.objects.create(legal_entity=entity_de, supplier=lyreco, number="PO-4500017", currency="EUR",
+                                      order_date=date(2026, 11, 1), total_amount=Decimal("1000.00"))
+    line = PurchaseOrderLine.objects.create(purchase_order=po, line_no=10, description="Toner", quantity=10,
+                                            unit_price=Decimal("100.00"), amount=Decimal("1000.00"))
+    receipt = GoodsReceipt.objects.create(purchase_order=po, number="GR-1", received_date=date(2026, 11, 10))
+    GoodsReceiptLine.objects.create(receipt=receipt, po_line=line, quantity=8)
+    return po
+
+
+def _po_invoice(source_id, quantity, unit_price):
+    amount = str(Decimal(quantity) * Decimal(unit_price))
+    return invoice(source_id, f"M-{source_id}", amount, lines=[{
+        "account": "6100", "amount": amount, "po_number": "PO-4500017", "po_line": "10", "quantity": quantity,
+        "unit_price": unit_price}])
+
+
+@pytest.mark.parametrize(("quantity", "unit_price"), [("8", "100.00"), ("8", "101.50"), ("5", "99.00")])
+def test_an_invoice_within_the_tolerances_matches(order, coupa, quantity, unit_price):
+    record = send_invoice(coupa, _po_invoice("9301", quantity, unit_price))
+
+    assert record.status == "delivered"
+    assert not ExceptionCase.objects.filter(kind="invoice.match").exists()
+
+
+@pytest.mark.parametrize(("quantity", "unit_price", "problem"), [
+    ("8", "103.00", "unit price 103.00 against 100.00 ordered"),  # 3 % over a 2 % tolerance
+    ("10", "100.00", "10 invoiced against 8 received"),  # three-way: not all received yet
+    ("11", "100.00", "11 invoiced against 10 ordered"),
+])
+def test_an_invoice_outside_the_tolerances_is_flagged_and_still_committed_at_once(order, coupa, lyreco, quantity,
+                                                                                  unit_price, problem):
+    record = send_invoice(coupa, _po_invoice("9302", quantity, unit_price))
+
+    assert record.status == "delivered"
+    assert _children(record) == {"invoice_commitment", "ap_invoice_posting"}
+    case = ExceptionCase.objects.get(kind="invoice.match")
+    assert problem in case.message
+    assert (case.supplier_id, case.reference, case.correlation_id) == (lyreco.pk, "M-9302", record.correlation_id)
+
+
+def test_a_wider_tolerance_lets_the_price_variance_pass(entity_de, order, coupa, maker, checker):
+    version = control_settings_propose(legal_entity=entity_de, terms=terms_with(
+        DEFAULTS, match_price_tolerance_pct=Decimal("5")), change_note="Toner prices index-linked", actor=maker)
+    control_settings_approve(version=version, actor=checker)
+
+    send_invoice(coupa, _po_invoice("9303", "8", "103.00"))
+
+    assert not ExceptionCase.objects.filter(kind="invoice.match").exists()
+
+
+def test_an_unknown_po_and_an_amount_over_the_order_are_flagged(order, coupa):
+    send_invoice(coupa, invoice("9304", "M-9304", "1200.00", lines=[
+        {"account": "6100", "amount": "1100.00", "po_number": "PO-4500017"},
+        {"account": "6100", "amount": "100.00", "po_number": "PO-9999"}]))
+
+    message = ExceptionCase.objects.get(kind="invoice.match").message
+    assert "purchase order PO-9999 is not known for DE01" in message
+    assert "PO PO-4500017: 1100.00 invoiced against 1000.00 ordered" in message
