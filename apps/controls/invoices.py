@@ -7,7 +7,8 @@
   the AP posting go at once, the exception blocks it for payment the way an ERP's payment block does): each
   line naming a purchase order is matched two-way with the PO line (unit price, quantity ordered) and, once
   the PO has goods receipts, three-way with the quantity received — within the entity's tolerances. A line
-  naming only a PO (no line, quantity or price) is matched on amount against the PO total.
+  naming only a PO (no line, quantity or price) is matched on amount against the PO total. A PO FinSync does
+  not hold (its source does not sync purchase orders) is left to the ERP's own match.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def invoice_match_problems(canonical: dict, *, entity: LegalEntity, settings: Co
     for line in lines:
         po = orders.get(line["po_number"])
         if po is None:
-            problems.append(f"purchase order {line['po_number']} is not known for {entity.code}")
+            # FinSync holds the POs of the sources that sync them; others are matched by the ERP itself.
             continue
         if po.currency != canonical["currency"]:
             problems.append(f"PO {po.number} is in {po.currency}, the invoice in {canonical['currency']}")

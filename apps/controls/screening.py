@@ -154,3 +154,48 @@ def supplier_screen(*, entity_id: int, profile: SupplierProfile, name_threshold:
     # Strongest evidence first: identifiers before names, then the closest name.
     candidates.sort(key=lambda c: (-(len(c.matched_on) - ("name" in c.matched_on)), -(c.name_score or 0), c.number))
     return candidates
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two existing suppliers of one entity that look like the same firm."""
+
+    first_id: int
+    second_id: int
+    matched_on: str  # "tax id", "IBAN" or "name"
+    score: float | None = None
+
+
+def duplicate_pairs(*, entity_id: int, name_threshold: int, progress=None) -> list[DuplicatePair]:
+    """Every pair of active suppliers of the entity sharing a tax id or an IBAN, or whose names in the same
+    country score at least `name_threshold`. Names are compared only within a country block; each name once
+    against its whole block with a score cut-off (rapidfuzz stops early on hopeless pairs), keeping j > i.
+    `progress(done, total)` is called after each country block."""
+    live = Supplier.objects.filter(legal_entity_id=entity_id).exclude(status=SupplierStatus.MERGED)
+    pairs: set[DuplicatePair] = set()
+    for field_name, label, rows in (
+            ("tax_id_normalized", "tax id", live.exclude(tax_id_normalized="").values_list("tax_id_normalized", "id")),
+            ("iban", "IBAN", SupplierBankAccount.objects.filter(supplier__in=live).exclude(iban="")
+             .values_list("iban", "supplier_id"))):
+        groups: dict[str, list[int]] = {}
+        for value, pk in rows.order_by(field_name):
+            groups.setdefault(value, []).append(pk)
+        for ids in groups.values():
+            ids = sorted(set(ids))
+            pairs.update(DuplicatePair(a, b, label) for n, a in enumerate(ids) for b in ids[n + 1:])
+    countries = list(live.values_list("country", flat=True).distinct().order_by("country"))
+    total = live.count()
+    done = 0
+    for country in countries:
+        block = _block(entity_id, country)
+        keys = block.keys
+        for i, key in enumerate(keys):
+            if not key:
+                continue
+            for _, score, j in process.extract(key, keys, scorer=fuzz.ratio, score_cutoff=name_threshold, limit=None):
+                if j > i and keys[j]:
+                    pairs.add(DuplicatePair(block.ids[i], block.ids[j], "name", round(score, 1)))
+        done += len(keys)
+        if progress is not None:
+            progress(done, total)
+    return sorted(pairs, key=lambda p: (p.first_id, p.second_id, p.matched_on))
