@@ -15,6 +15,7 @@ import io
 import json
 import os
 import pstats
+import signal
 import sys
 import time
 
@@ -55,6 +56,17 @@ def _profile(label: str, ids: list[int], run) -> tuple[float, str]:
     return rate, out.getvalue()
 
 
+def _one_by_one(record_ids: list[int]) -> None:
+    """The worker's loop before chunking: one claim, one attempt, one HTTP request per record (one pooled
+    adapter per chunk, as it had)."""
+    from apps.sync.adapter_pool import adapter_pool
+    from apps.sync.services import record_process
+
+    with adapter_pool():
+        for record_id in record_ids:
+            record_process(record_id)
+
+
 def main() -> None:
     setup_django()
     import redis
@@ -64,6 +76,7 @@ def main() -> None:
     from apps.sync.chunks import chunk_process
     from apps.sync.models import SyncRecord
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stopped: still stop the sandbox server (finally)
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 4000
     slow = int(sys.argv[2]) if len(sys.argv) > 2 else 400  # the per-record path is slow: fewer records
     port = free_port()
@@ -79,8 +92,7 @@ def main() -> None:
         for start in range(0, slow + n, 1000):
             services.records_receive(connector=hook, items=journal_items(start, min(slow + n, start + 1000), today))
         ids = list(SyncRecord.objects.order_by("id").values_list("id", flat=True))
-        rates["per_record_records_per_s"], _ = _profile(
-            "per record (before)", ids[:slow], lambda chunk: [services.record_process(i) for i in chunk])
+        rates["per_record_records_per_s"], _ = _profile("per record (before)", ids[:slow], _one_by_one)
         rates["chunk_records_per_s"], _ = _profile("chunk (after)", ids[slow:], chunk_process)
         rates["not_delivered"] = SyncRecord.objects.exclude(status="delivered").count()
     finally:

@@ -9,9 +9,11 @@ dies, the others are stopped and the exit code says so.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 from finsync import embedded
@@ -49,6 +51,10 @@ def main() -> int:
     if not os.environ.get("REDIS_URL"):
         url, redis_proc = embedded.start_embedded_redis()
         os.environ["REDIS_URL"] = url
+    metrics_dir = None
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Web and worker processes each write their counters here; /metrics sums them (apps/sync/metrics_view.py).
+        metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="finsync-metrics-")
     stopping = False
 
     def _on_signal(signum, frame):
@@ -89,6 +95,8 @@ def main() -> int:
         _stop_all(children)
         if redis_proc is not None:
             embedded.stop_process(redis_proc)
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
         print("FinSync stopped.", flush=True)
     return code
 

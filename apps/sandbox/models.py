@@ -258,3 +258,19 @@ class BankFile(IdempotentDocument):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class SandboxEvent(models.Model):
+    """An event in an operations system's outbox (Stripe-style `/v1/events`): what its webhooks announce,
+    also readable by polling, so a receiver can catch up on deliveries it missed."""
+
+    event_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=60)
+    data = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

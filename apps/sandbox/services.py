@@ -30,6 +30,7 @@ from .models import (
     ErpSupplier,
     FaultProfile,
     SandboxClient,
+    SandboxEvent,
     SandboxToken,
     TreasuryCommitment,
 )
@@ -327,6 +328,18 @@ def payment_order_respond(*, upload: BankFile, rejected: dict[str, str]) -> Bank
     xml, _group = bankfiles.pain002(message_id=message_id, created=timezone.now(), order=order, rejected=rejected)
     return BankFile.objects.create(kind=BankFileKind.STATUS, format=BankFileFormat.PAIN002,
                                    filename=f"{message_id}.xml", content=xml, message_id=message_id, status_for=upload)
+
+
+# --- Event outbox ------------------------------------------------------------------------------------------------
+
+
+def events_publish(*, events: list[dict]) -> int:
+    """Put events ({"id", "type", "data"}) in the ops system's outbox (its webhooks would announce them);
+    an id already there is left alone. Returns how many were new."""
+    rows = [SandboxEvent(event_id=str(e["id"])[:100], type=str(e["type"])[:60], data=e["data"]) for e in events]
+    before = SandboxEvent.objects.count()
+    SandboxEvent.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return SandboxEvent.objects.count() - before
 
 
 # --- Faults ------------------------------------------------------------------------------------------------------

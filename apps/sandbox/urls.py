@@ -21,6 +21,8 @@ urlpatterns = [
     re_path(rf"^{ERP}api_payment_status/Payment\('(?P<reference>[^']+)'\)$", views.erp_payment, name="erp-payment"),
     re_path(rf"^{ERP}(?P<service>api_\w+)/\$batch$", views.erp_batch, name="erp-batch"),
     path("erp/_stats", views.erp_stats, name="erp-stats"),
+    # Operations system: its event outbox (the same events its webhooks send)
+    path("events/v1/events", views.events_list, name="events-list"),
     # Procurement: Coupa-shaped REST
     path("coupa/_touch", views.coupa_touch, name="coupa-touch"),
     path("coupa/api/<str:resource>", views.coupa_list, name="coupa-list"),

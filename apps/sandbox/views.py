@@ -15,7 +15,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import odata, odata_batch, selectors, services
 from .choices import BankFileKind, CoupaResource, SandboxSystem, TreasuryResource
 from .gateway import SandboxError, basic_credentials, endpoint, json_body
-from .models import BankFile, CoupaObject, ErpJournalEntry, ErpPayment, ErpSupplier, TreasuryCommitment
+from .models import (
+    BankFile,
+    CoupaObject,
+    ErpJournalEntry,
+    ErpPayment,
+    ErpSupplier,
+    SandboxEvent,
+    TreasuryCommitment,
+)
 
 OAUTH_SYSTEMS = (SandboxSystem.ERP, SandboxSystem.TREASURY, SandboxSystem.BANK)
 _ODATA_CLAUSE = re.compile(r"^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$")
@@ -167,6 +175,26 @@ def erp_batch(request, service: str, *, faults):
 @endpoint(SandboxSystem.ERP, auth=None, faults=False)
 def erp_stats(request, *, faults):
     return JsonResponse(selectors.erp_stats())
+
+
+# --- Operations events outbox (Stripe-style list) ----------------------------------------------------------------
+
+EVENTS_MAX_LIMIT = 100
+
+
+@require_GET
+@endpoint("events", auth=None)
+def events_list(request, *, faults):
+    """GET /sandbox/events/v1/events?offset=&limit=: the outbox oldest first, `{"data": [...], "has_more"}`."""
+    try:
+        offset = max(0, int(request.GET.get("offset") or 0))
+        limit = min(max(1, int(request.GET.get("limit") or 50)), EVENTS_MAX_LIMIT)
+    except ValueError as exc:
+        raise SandboxError(400, "offset and limit must be whole numbers", code="bad_request") from exc
+    rows = list(SandboxEvent.objects.order_by("id")[offset:offset + limit + 1])
+    data = [{"id": e.event_id, "type": e.type, "created": _ts(e.created_at), "data": e.data} for e in rows[:limit]]
+    return JsonResponse({"object": "list", "data": faults.shape(data, break_field="type"),
+                         "has_more": len(rows) > limit})
 
 
 # --- Coupa-shaped procurement ------------------------------------------------------------------------------------

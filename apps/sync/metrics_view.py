@@ -7,12 +7,13 @@ without that setting only loopback addresses may scrape.
 from __future__ import annotations
 
 import hmac
+import os
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count
 from django.http import HttpResponse, HttpResponseForbidden
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
 from apps.exceptions.choices import OPEN_STATUSES
@@ -42,11 +43,23 @@ def _allowed(request) -> bool:
     return request.META.get("REMOTE_ADDR") in {"127.0.0.1", "::1"}
 
 
+def process_metrics() -> bytes:
+    """The counters and histograms of the processes. With PROMETHEUS_MULTIPROC_DIR set (several web and
+    worker processes, each writing its own files there), the sum over all of them, whichever process
+    answers the scrape; otherwise this process's own."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not path:
+        return generate_latest(REGISTRY)
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=path)
+    return generate_latest(registry)
+
+
 @login_not_required
 def metrics(request):
     if not _allowed(request):
         return HttpResponseForbidden("metrics are for authorised scrapers")
     registry = CollectorRegistry()
     registry.register(DatabaseCollector())
-    body = generate_latest(REGISTRY) + generate_latest(registry)
+    body = process_metrics() + generate_latest(registry)
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

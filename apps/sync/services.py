@@ -88,7 +88,7 @@ def records_receive(*, connector: Connector, items: list[InboundRecord], keys: l
     rows: dict[str, tuple[InboundRecord, SyncRecord]] = {}
     for item, explicit, corr in zip(items, keys, correlation_ids, strict=True):
         digest = content_hash(item.payload)
-        key = _key(connector, item, digest, explicit)
+        key = _key(connector, item, digest, explicit or item.idempotency_key or None)
         if key in rows:  # the same key twice in one batch: the first wins, the second is a duplicate
             first = rows[key][1]
             (result.duplicates if first.content_hash == digest else result.conflicts).append(first)

@@ -74,3 +74,23 @@ def test_a_stream_without_path_or_id_is_a_configuration_error(settings, make_con
     connector = make_connector("json_poller", base_url="http://127.0.0.1:9/", kind="rest_poller", settings=settings)
     with pytest.raises(UnsupportedOperation):
         get_adapter(connector).poll("x", {})
+
+
+def test_an_event_outbox_gives_each_event_its_type_object_and_idempotency_key(sandbox, make_connector):
+    from apps.sandbox.services import events_publish
+
+    events_publish(events=[{"id": f"evt-{n}", "type": "journal_entry" if n % 2 else "supplier",
+                            "data": {"number": f"JE-{n}"}} for n in range(7)])
+    connector = make_connector("json_poller", base_url=f"{sandbox.url}/events", kind="rest_poller", credentials={},
+                               settings={"streams": {"events": {
+                                   "path": "v1/events", "items": "data", "id": "id", "type": "type",
+                                   "payload": "data", "key": "id", "key_prefix": "event:",
+                                   "offset_param": "offset", "limit_param": "limit", "page_size": 3}}})
+    records, cursor, pages = _drain(get_adapter(connector), "events")
+
+    assert pages == 3
+    assert [(r.external_id, r.object_type, r.idempotency_key, r.payload) for r in records[:2]] == [
+        ("evt-0", "supplier", "event:evt-0", {"number": "JE-0"}),
+        ("evt-1", "journal_entry", "event:evt-1", {"number": "JE-1"})]
+    assert len(records) == 7
+    assert cursor == {"watermark": None}

@@ -17,9 +17,13 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
+from apps.connectors.models import Connector
+from apps.connectors.services import connector_set_credentials
 from apps.exceptions.models import ExceptionCase
 from apps.sandbox.models import ErpJournalEntry, FaultProfile
+from apps.sandbox.services import events_publish
 from apps.sync.models import SyncAttempt, SyncRecord
+from apps.sync.polling import connector_poll
 from apps.sync.services import record_replay, records_receive
 from apps.sync.signatures import sign
 from finsync.embedded import free_port, redis_answers
@@ -70,16 +74,43 @@ def _terminal(n: int):
     return check
 
 
-def test_each_event_delivered_three_times_concurrently_posts_exactly_once(live_server, erp, tmp_path):
+@pytest.fixture
+def events_poller(live_server, event_connector, entity_de):
+    """The ops system's event outbox read by polling: a second channel into the same source system, so the
+    same event arrives by webhook and by poll with the same idempotency key (event:<id>)."""
+    connector = Connector.objects.create(
+        code="ops-events-poll", name="Ops event outbox", system=event_connector.system, kind="rest_poller",
+        adapter="json_poller", base_url=f"{live_server.url}/sandbox/events", default_legal_entity=entity_de,
+        settings={"streams": {"events": {"path": "v1/events", "items": "data", "id": "id", "type": "type",
+                                         "payload": "data", "key": "id", "key_prefix": "event:",
+                                         "offset_param": "offset", "limit_param": "limit", "page_size": 100}}})
+    connector_set_credentials(connector=connector, credentials={})
+    return connector
+
+
+def _poll_once(connector):
+    try:
+        return connector_poll(connector=connector, trigger="manual")
+    finally:
+        connections.close_all()  # this thread's connection
+
+
+def test_each_event_delivered_three_times_concurrently_and_polled_posts_exactly_once(live_server, erp, events_poller,
+                                                                                      tmp_path):
     env = child_env(**FAST)
     worker = start_worker(tmp_path, concurrency=2, env=env)
     beat = start_beat(tmp_path, env=env)  # the sweeper retries what a transient error sent back
     try:
         bodies = _events(1000)
+        events_publish(events=[json.loads(body) for body in bodies])  # the ops system's outbox holds them too
         deliveries = bodies * 3
         random.Random(7).shuffle(deliveries)
-        statuses = _post_all(f"{live_server.url}/api/v1/inbound/ops-events/events", deliveries)
+        with ThreadPoolExecutor(1) as pool:  # the poller reads the outbox while the webhooks arrive
+            polling = pool.submit(_poll_once, events_poller)
+            statuses = _post_all(f"{live_server.url}/api/v1/inbound/ops-events/events", deliveries)
+            run = polling.result(timeout=600)
         assert statuses.count(202) == 3000
+        assert (run.status, run.read, run.rejected, run.stored + run.duplicates) == ("succeeded", 1000, 0, 1000)
         assert SyncRecord.objects.count() == 1000
 
         wait_for(_terminal(1000), timeout=600, interval=2, what="1,000 records to be delivered")

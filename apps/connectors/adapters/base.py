@@ -29,6 +29,7 @@ class InboundRecord:
     payload: dict[str, Any]  # raw JSON as received (kept whole on the SyncRecord)
     updated_at: datetime | None = None  # the source's last-modified time, if any
     version: str = ""  # source-side version/etag: a changed object is a new record, the same one is a duplicate
+    idempotency_key: str = ""  # the source's own id of this delivery (e.g. an event id), if it has one
 
 
 @dataclass(frozen=True)

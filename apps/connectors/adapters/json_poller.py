@@ -8,9 +8,13 @@ dedicated adapter. Example:
         "next": "metadata.links.next",        # a next-page URL in the body, or …
         "offset_param": "page.offset", "limit_param": "page.limit", "page_size": 100,   # … offset paging
         "since_param": "updatedAfter",        # optional: ask only for records changed after the watermark
-        "params": {"sort": "updateDateTime"}}},
+        "params": {"sort": "updateDateTime"},
+        "type": "type", "payload": "data",   # optional: object type and object inside each item (an event feed)
+        "key": "id", "key_prefix": "event:"}},  # optional: the item's own idempotency key
      "auth": {"type": "oauth2" | "bearer" | "header" | "none", "header": "X-API-Key", "token_url": "oauth/token"}}
 
+With "key", a record's idempotency key is key_prefix + the value at that path, so an event read by polling
+and the same event received by the signed webhook (whose key is "event:<id>") are one record.
 Paths are dotted; numbers index lists ("data.0.id"). Cursor: {"watermark": max updated-at read in completed
 passes, "high": max updated-at read in this pass, "next": next-page URL or "offset": n}. A pass pages from the
 watermark to the end; then the watermark moves to the pass's high. Offset paging can skip a record that moves
@@ -85,6 +89,16 @@ class JsonPollerAdapter(HttpAdapter):
             self.get_json(self._config(stream)["path"])
         return {"ok": True}
 
+    @staticmethod
+    def _record(config: dict, stream: str, item: Any, moment, updated) -> InboundRecord:
+        key = field(item, config["key"]) if config.get("key") else None
+        payload = field(item, config["payload"]) if config.get("payload") else item
+        object_type = str(field(item, config["type"]) or stream) if config.get("type") else stream
+        return InboundRecord(object_type=object_type, external_id=str(field(item, config["id"], "")),
+                             payload=payload,
+                             updated_at=moment, version=str(updated or ""),
+                             idempotency_key=f"{config.get('key_prefix', '')}{key}" if key not in (None, "") else "")
+
     def poll(self, stream: str, cursor: dict[str, Any]) -> PollPage:
         config = self._config(stream)
         watermark = cursor.get("watermark")
@@ -106,8 +120,7 @@ class JsonPollerAdapter(HttpAdapter):
         for item in items:
             updated = field(item, config.get("updated_at", "")) if config.get("updated_at") else None
             moment = parse_moment(updated) if isinstance(updated, str) else None
-            records.append(InboundRecord(object_type=stream, external_id=str(field(item, config["id"], "")),
-                                         payload=item, updated_at=moment, version=str(updated or "")))
+            records.append(self._record(config, stream, item, moment, updated))
             if moment is not None and (high is None or moment > parse_moment(high)):
                 high = updated
         next_url = field(body, config["next"]) if config.get("next") else None
