@@ -51,7 +51,13 @@ def sort_for(value: str | None) -> tuple[str, Sort]:
 
 
 def _ordering(sort: Sort) -> list:
-    expr = F(sort.field).desc(nulls_last=True) if sort.descending else F(sort.field).asc(nulls_last=True)
+    # NULLS LAST only where NULLs exist: on a NOT NULL column an explicit "DESC NULLS LAST" no longer matches
+    # the index order (DESC defaults to NULLS FIRST) and PostgreSQL sorts every matching row instead.
+    field = F(sort.field)
+    if sort.nullable:
+        expr = field.desc(nulls_last=True) if sort.descending else field.asc(nulls_last=True)
+    else:
+        expr = field.desc() if sort.descending else field.asc()
     return [expr, "-id" if sort.descending else "id"]
 
 
@@ -118,8 +124,9 @@ class BoundedCount:
     capped: bool  # the true count is larger than `value`
 
 
-def bounded_count(queryset: QuerySet, cap: int = COUNT_CAP) -> BoundedCount:
+def bounded_count(queryset: QuerySet, cap: int | None = None) -> BoundedCount:
     """Count up to `cap` (SELECT COUNT(*) FROM (… LIMIT cap+1)): exact when small, "10,000+" when huge."""
+    cap = cap or COUNT_CAP
     found = queryset.order_by()[:cap + 1].count()
     return BoundedCount(min(found, cap), found > cap)
 
@@ -154,8 +161,12 @@ def _facet(queryset, field: str, param: str, label_field: str | None = None, lab
             for row in rows if row[field] not in (None, "")]
 
 
-def facets(queryset: QuerySet) -> dict[str, list[FacetValue]]:
-    """Counts of the current result by the dimensions people narrow by, each value a link that narrows."""
+def facets(queryset: QuerySet) -> dict[str, list[FacetValue]] | None:
+    """Counts of the current result by the dimensions people narrow by, each value a link that narrows; None
+    when more than COUNT_CAP exceptions match (counting a million rows seven ways takes seconds: the page
+    asks to narrow the filter first instead)."""
+    if bounded_count(queryset).capped:
+        return None
     now = timezone.now()
     open_cases = queryset.filter(status__in=OPEN_STATUSES)
     sla = open_cases.aggregate(

@@ -209,3 +209,24 @@ def test_hostile_list_parameters_never_crash_the_page(client_for, controller, en
     assert response.status_code == 200
     if "q" not in params and "group" not in params:
         assert case.pk in _ids(response)
+
+
+def test_facets_wait_for_a_narrower_filter_when_too_many_match(client_for, controller, entity_de, monkeypatch):
+    from apps.workbench import listing
+
+    monkeypatch.setattr(listing, "COUNT_CAP", 2)  # stands in for 10,000 without writing 10,001 rows
+    for n in range(3):
+        make_case(entity_de, f"JE-{n}")
+    make_case(entity_de, "INV-1", kind="invoice.match")
+    client = client_for(controller)
+
+    wide = client.get("/workbench/facets/")
+    narrow = client.get("/workbench/facets/", {"kind": "invoice.match"})
+    page = client.get("/workbench/")
+
+    assert wide.context["facets"] is None
+    assert "Narrow the filter" in wide.content.decode()
+    assert [(f.value, f.count) for f in narrow.context["facets"]["Kind"]] == [("invoice.match", 1)]
+    assert (page.context["count"].value, page.context["count"].capped) == (2, True)
+    assert "2+</span>" not in page.content.decode()
+    assert ">2</span>+ exceptions" in page.content.decode()
