@@ -273,8 +273,32 @@ def screening_section() -> str:
     return render_screening(run_module("supplier_screening", url))
 
 
+def render_workbench_features(r: dict, how: str) -> str:
+    lines = [
+        "## Workbench list features at scale: facets, grouping, sorts, keyset pages, export",
+        "",
+        f"PostgreSQL ({how}); user `{r['user']}` (three legal entities), {r['runs']} timed calls after a warm-up, "
+        "server time of the selectors the pages call (database + Python, no template). Facets are computed only "
+        "when the filter matches at most 10,000 exceptions (the page otherwise asks to narrow it), so 'open "
+        "cases' answers from the bounded count alone. Command: `DATABASE_URL=… python -m bench.workbench_features`.",
+        "",
+        "| what | p50 ms | p95 ms |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {name} | {t['p50_ms']} | {t['p95_ms']} |" for name, t in r["timings"].items()]
+    lines += ["", "Slowest query (EXPLAIN ANALYZE):", "", "```", r["slowest_query_plan"], "```", ""]
+    return "\n".join(lines)
+
+
+def workbench_features_section() -> str:
+    if not postgres_available():
+        return "## Workbench list features at scale\n\nNot measured: needs PostgreSQL (FINSYNC_BENCH_PG).\n"
+    url, how = _dashboard_database()
+    return render_workbench_features(run_module("workbench_features", url), how)
+
+
 SECTIONS = [bulk_create_section, e2e_section, dashboard_section, serving_section, live_section, bank_formats_section,
-            reconciliation_section, screening_section]
+            reconciliation_section, screening_section, workbench_features_section]
 
 
 def _replace_sections(text: str, new: list[str]) -> str:
