@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "apps.access.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.common.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "finsync.urls"
@@ -263,6 +264,26 @@ FINSYNC_LOGIN_LOCKOUT_SECONDS = env_int("FINSYNC_LOGIN_LOCKOUT_SECONDS", 900)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (apps/common/csp.py, docs/SECURITY.md): our own origin only, no inline script
+# or style, never framed. `'self'` also covers same-origin websockets (ws:/wss:) in CSP level 3.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    # Two hashes for the vendored Plotly bundle, which writes two <style> elements of fixed content:
+    # an EMPTY one it then fills through the CSSOM (which CSP does not govern), and its map library's
+    # stylesheet (".maplibregl-map{…", plotly 7.1). A hash allows exactly that text and nothing an
+    # attacker could inject; a Plotly upgrade that changes it fails tests/security/test_csp.py.
+    "style-src": ["'self'", "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+                  "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("FINSYNC_CSP_REPORT_ONLY", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
