@@ -22,3 +22,8 @@ class AccessConfig(AppConfig):
         from . import schema  # noqa: F401 - registers the OpenAPI description of token authentication
 
         post_migrate.connect(_sync_roles, dispatch_uid="finsync-roles-sync")
+        # After every app's admin module was imported (admin autodiscovery runs in the admin's ready(),
+        # which comes before ours in INSTALLED_APPS).
+        from .admin_scoping import admin_scope_registry
+
+        admin_scope_registry()

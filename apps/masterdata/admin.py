@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from apps.common.admin import ReadOnlyAdmin
+
 from .models import Bank, ExternalId, LegalEntity, SourceSystem, Supplier, SupplierBankAccount
 
 
@@ -25,10 +27,19 @@ class BankAdmin(admin.ModelAdmin):
 
 
 class SupplierBankAccountInline(admin.TabularInline):
+    """Shown, never edited: bank details change only through the four-eyes service (see below)."""
+
     model = SupplierBankAccount
     extra = 0
     fields = ("iban", "bic", "account_number", "routing_number", "currency", "status", "approved_by")
-    readonly_fields = ("status", "approved_by")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Supplier)
@@ -41,7 +52,10 @@ class SupplierAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupplierBankAccount)
-class SupplierBankAccountAdmin(admin.ModelAdmin):
+class SupplierBankAccountAdmin(ReadOnlyAdmin):
+    """Read-only: editing an approved IBAN here, or adding one with no requester, would pay a supplier
+    to an account nobody else approved. Changes go through the supplier pages' four-eyes service."""
+
     list_display = ("supplier", "iban", "account_number", "currency", "status", "requested_by", "approved_by")
     list_filter = ("status", "currency", "country")
     search_fields = ("iban", "account_number", "supplier__name")
