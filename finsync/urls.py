@@ -47,6 +47,7 @@ urlpatterns = [
     path("slas/", include("apps.sla.urls")),
     path("controls/", include("apps.controls.urls")),
     path("jobs/", include("apps.jobs.urls")),
+    path("audit/", include("apps.audit.urls")),
     path("mappings/", include("apps.mappings.urls")),
     path("close/", include("apps.close.urls")),
     path("catalog/", include("apps.catalog.urls")),

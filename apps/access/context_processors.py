@@ -18,6 +18,7 @@ NAV = [
     ("Mappings", "mappings:list", None),
     ("Close", "close:readiness", None),
     ("Catalog", "catalog:list", None),
+    ("Audit trail", "audit:list", Capability.VIEW_AUDIT),
 ]
 
 

@@ -23,6 +23,7 @@ def capability(cap: str) -> type[permissions.BasePermission]:
 
     class HasCapability(permissions.BasePermission):
         message = f"Your role does not allow this ({cap})."
+        capability = cap  # read by the access-matrix tests
 
         def has_permission(self, request, view):
             return bool(request.user and request.user.is_authenticated and can(request.user, cap))

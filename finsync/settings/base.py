@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.common.csp.ContentSecurityPolicyMiddleware",
+    "apps.common.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "finsync.urls"

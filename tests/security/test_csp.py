@@ -94,8 +94,10 @@ def _crawl(page, base: str, start: list[str], limit_per_route: int = 1, limit: i
         per_route[route] = per_route.get(route, 0) + 1
         seen.add(path)
         current["url"] = path
-        status = page.request.get(f"{base}{path}").status
-        if status in (404, 405):  # POST-only URLs (bulk actions) and links to rows that are gone
+        probe = page.request.get(f"{base}{path}")
+        if probe.status in (404, 405):  # POST-only URLs (bulk actions) and links to rows that are gone
+            continue
+        if not probe.headers.get("content-type", "").startswith("text/html"):  # downloads (CSV, XML)
             continue
         response = page.goto(f"{base}{path}")
         assert response is not None
