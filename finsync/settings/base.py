@@ -113,6 +113,8 @@ DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{embedded.data_dir() / 'fi
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("FINSYNC_DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # No JIT: it compiled a workbench query for 10 s at 1 M rows; short OLTP queries never win it back.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
