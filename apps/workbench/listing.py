@@ -51,13 +51,11 @@ def sort_for(value: str | None) -> tuple[str, Sort]:
 
 
 def _ordering(sort: Sort) -> list:
-    # NULLS LAST only where NULLs exist: on a NOT NULL column an explicit "DESC NULLS LAST" no longer matches
-    # the index order (DESC defaults to NULLS FIRST) and PostgreSQL sorts every matching row instead.
+    # Always NULLS LAST, also on NOT NULL columns: the list's order indexes are built exactly so
+    # (exceptions.ExceptionCase.Meta: last_seen DESC NULLS LAST, id DESC), and PostgreSQL walks an index only
+    # when the ORDER BY matches it, NULL placement included.
     field = F(sort.field)
-    if sort.nullable:
-        expr = field.desc(nulls_last=True) if sort.descending else field.asc(nulls_last=True)
-    else:
-        expr = field.desc() if sort.descending else field.asc()
+    expr = field.desc(nulls_last=True) if sort.descending else field.asc(nulls_last=True)
     return [expr, "-id" if sort.descending else "id"]
 
 
