@@ -134,7 +134,8 @@ def main() -> None:
         _stop(web)
     result = {"vendor": connection.vendor, "records": N, "receive_records_per_s": N / received,
               "e2e_records_per_s": N / elapsed, "noop_tasks": NOOP_TASKS, "noop_tasks_per_s": NOOP_TASKS / noop_seconds,
-              "not_delivered": failed, "worker_concurrency": os.cpu_count() or 2}
+              "not_delivered": failed, "worker_concurrency": os.cpu_count() or 2,
+              "load_average": round(os.getloadavg()[0], 1)}  # a shared machine: say how busy it was
     result["ratio"] = result["e2e_records_per_s"] / result["noop_tasks_per_s"]
     sys.stdout.write(json.dumps(result) + "\n")
 

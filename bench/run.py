@@ -50,6 +50,7 @@ def e2e_section() -> str:
         f"| Celery no-op tasks/s (ceiling of a task per record) | {r['noop_tasks_per_s']:,.0f} |",
         f"| ratio end to end / no-op | {r['ratio']:.2f} |",
         f"| records not delivered | {r['not_delivered']} |",
+        f"| load average (1 min) at the end of the run, 2 cores | {r.get('load_average', '—')} |",
         "",
     ]) + "\n"
 
