@@ -131,20 +131,21 @@ def main() -> None:
             times.append((time.perf_counter() - started) * 1000)
             flagged += bool(found)
     times.sort()
-    with timer() as report:
-        pairs = duplicate_pairs(entity_id=entity.pk, name_threshold=90)
-    by_kind = {}
-    for pair in pairs:
-        by_kind[pair.matched_on] = by_kind.get(pair.matched_on, 0) + 1
-    print(json.dumps({
+    result = {
         "vendor": connection.vendor, "suppliers": SUPPLIERS, "generate_seconds": round(gen["seconds"], 1),
         "screenings": SCREENINGS, "flagged": flagged, "screenings_per_s": round(SCREENINGS / total["seconds"], 1),
         "p50_ms": round(statistics.median(times), 2), "p95_ms": round(times[int(0.95 * len(times)) - 1], 2),
         "max_ms": round(times[-1], 2), "cold_de_ms": round(cold["DE"], 1), "cold_all_ms": round(sum(cold.values()), 1),
         "de_block": sum(1 for c, _ in names if c == "DE"),
-        "report_seconds": round(report["seconds"], 1), "report_pairs": len(pairs), "report_by_kind": by_kind,
-    }))
-
+    }
+    print(json.dumps(result), flush=True)  # the screening figures, even if the report below is cut short
+    with timer() as report:
+        pairs = duplicate_pairs(entity_id=entity.pk, name_threshold=90)
+    by_kind = {}
+    for pair in pairs:
+        by_kind[pair.matched_on] = by_kind.get(pair.matched_on, 0) + 1
+    print(json.dumps({**result, "report_seconds": round(report["seconds"], 1), "report_pairs": len(pairs),
+                      "report_by_kind": by_kind}))
 
 if __name__ == "__main__":
     sys.exit(main())

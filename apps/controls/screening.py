@@ -121,8 +121,9 @@ def supplier_screen(*, entity_id: int, profile: SupplierProfile, name_threshold:
         account_match |= Q(iban=profile.iban)
     if profile.account_number and profile.routing_number:
         account_match |= Q(account_number=profile.account_number, routing_number=profile.routing_number)
-    by_account = SupplierBankAccount.objects.filter(account_match, supplier__legal_entity_id=entity_id).values(
-        "supplier_id")
+    # Ids first (an index lookup on iban): "OR pk IN (subquery)" would make PostgreSQL scan every supplier.
+    by_account = list(SupplierBankAccount.objects.filter(account_match, supplier__legal_entity_id=entity_id)
+                      .values_list("supplier_id", flat=True)) if profile.iban or profile.account_number else []
     names = _name_hits(entity_id, profile, name_threshold)
     found = (Supplier.objects.filter(legal_entity_id=entity_id)
              .filter(exact | Q(pk__in=by_account) | Q(pk__in=list(names)))
