@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import DataError
 from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -10,6 +11,11 @@ from .errors import DomainError, PermissionDenied
 
 
 def exception_handler(exc, context):
+    # A filter value the database cannot hold (an id of 10**197): the caller's mistake, not a 500.
+    # Found by schemathesis (tests/security/test_api_fuzz.py); bounded id filters would refuse it earlier.
+    if isinstance(exc, OverflowError | DataError):
+        return Response({"code": "out_of_range", "detail": "A number in the request is out of range."},
+                        status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, PermissionDenied):
         return Response({"code": exc.code, "detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, DomainError):
