@@ -195,7 +195,8 @@ def duplicate_pairs(*, entity_id: int, name_threshold: int, progress=None) -> li
                 continue
             for _, score, j in process.extract(key, keys, scorer=fuzz.ratio, score_cutoff=name_threshold, limit=None):
                 if j > i and keys[j]:
-                    pairs.add(DuplicatePair(block.ids[i], block.ids[j], "name", round(score, 1)))
+                    low, high = sorted((block.ids[i], block.ids[j]))
+                    pairs.add(DuplicatePair(low, high, "name", round(score, 1)))
         done += len(keys)
         if progress is not None:
             progress(done, total)

@@ -248,3 +248,18 @@ def supplier_bank_account_reject(*, account: SupplierBankAccount, actor, note: s
 def _account_snapshot(account: SupplierBankAccount) -> dict:
     return {"supplier": account.supplier_id, "account": str(account), "bic": account.bic,
             "currency": account.currency, "status": account.status}
+
+
+def supplier_duplicate_report_start(*, legal_entity, actor):
+    """Start the pairwise duplicate report of an entity's suppliers as a background job with progress."""
+    from apps.jobs.services import job_start
+
+    from .jobs import REPORT_KIND
+
+    if legal_entity.pk not in entity_ids(actor):
+        raise DomainError("No such legal entity.", code="not_found")
+    _require(actor, Capability.VIEW, "look for duplicate suppliers")
+    total = Supplier.objects.filter(legal_entity=legal_entity).count()
+    return job_start(kind=REPORT_KIND, label=f"Duplicate suppliers of {legal_entity.code}",
+                     params={"legal_entity": legal_entity.pk}, actor=actor, legal_entity=legal_entity, total=total,
+                     unit="suppliers")

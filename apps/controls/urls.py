@@ -12,4 +12,5 @@ urlpatterns = [
     path("suppliers/bank-accounts/", views.bank_account_changes, name="bank_accounts"),
     path("payments/batches/", views.payment_batch_list, name="payment_batches"),
     path("payments/batches/<int:pk>/", views.payment_batch_detail, name="payment_batch"),
+    path("suppliers/duplicate-report/", views.supplier_duplicate_report, name="supplier_duplicate_report"),
 ]

@@ -36,7 +36,12 @@ from .services import (
     control_settings_reject,
     control_settings_withdraw,
 )
-from .suppliers import supplier_bank_account_approve, supplier_bank_account_reject, supplier_duplicate_decide
+from .suppliers import (
+    supplier_bank_account_approve,
+    supplier_bank_account_reject,
+    supplier_duplicate_decide,
+    supplier_duplicate_report_start,
+)
 
 
 def _ip(request) -> str | None:
@@ -192,3 +197,18 @@ def payment_batch_detail(request, pk: int):
         "batch": batch, "can_release_holds": may_release,
         "can_release": may_release and batch.status == BatchStatus.PENDING_RELEASE
         and batch.created_by_id != request.user.pk})
+
+
+def supplier_duplicate_report(request):
+    """Start the pairwise duplicate report of one entity's suppliers; its progress page shows the pairs."""
+    if request.method != "POST":
+        return redirect("controls:index")
+    entity = visible_entities(request.user).filter(pk=request.POST.get("entity") or 0).first()
+    if entity is None:
+        raise Http404("No such legal entity")
+    try:
+        job = supplier_duplicate_report_start(legal_entity=entity, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("controls:index")
+    return redirect("jobs:detail", pk=job.pk)

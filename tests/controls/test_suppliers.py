@@ -21,6 +21,8 @@ from apps.controls.suppliers import (
     supplier_duplicate_decide,
 )
 from apps.exceptions.models import ExceptionCase
+from apps.jobs.models import Job
+from apps.jobs.services import job_run
 from apps.masterdata.models import ExternalId, Supplier, SupplierBankAccount
 from apps.sync.services import record_process
 
@@ -302,3 +304,27 @@ def test_bank_account_page_lists_and_approves_under_four_eyes(entity_de, mueller
     assert (account.status, account.approved_by) == ("active", controller)
     empty = client_for(controller).get("/controls/suppliers/bank-accounts/").content.decode()
     assert "No bank-account change waits for approval" in empty
+
+
+# --- the pairwise duplicate report (background job) -------------------------------------------------------------
+
+def test_the_duplicate_report_runs_as_a_job_and_lists_each_pair_once(entity_de, mueller, auditor, outsider,
+                                                                     client_for):
+    twin = Supplier.objects.create(legal_entity=entity_de, number="V101", name="MUELLER MASCHINENBAU", country="DE")
+    Supplier.objects.create(legal_entity=entity_de, number="V102", name="Müller Maschinenbau", country="AT")
+    same_vat = Supplier.objects.create(legal_entity=entity_de, number="V103", name="Anders AG", country="DE",
+                                       tax_id_normalized=VAT_MUELLER)
+    assert client_for(outsider).post("/controls/suppliers/duplicate-report/",
+                                     {"entity": entity_de.pk}).status_code == 404
+
+    response = client_for(auditor).post("/controls/suppliers/duplicate-report/", {"entity": entity_de.pk})
+
+    job = Job.objects.get()
+    assert response["Location"] == f"/jobs/{job.pk}/"
+    assert job_run(job.pk) == "succeeded"
+    job.refresh_from_db()
+    assert (job.result["pairs"], job.result["same_tax_id"], job.result["similar_name"]) == (2, 1, 1)
+    assert "V100 Müller Maschinenbau GmbH ↔ V101 MUELLER MASCHINENBAU (same name, score 100)" in job.result["notes"]
+    assert "V100 Müller Maschinenbau GmbH ↔ V103 Anders AG (same tax id)" in job.result["notes"]
+    assert not any("V102" in note for note in job.result["notes"])  # the AT namesake is another firm
+    assert {twin.pk, same_vat.pk}.isdisjoint({mueller.pk})
