@@ -59,7 +59,8 @@ def _open_board(page, live_server, path):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{live_server.url}/dashboards/{path}")
-    page.wait_for_function("[...document.querySelectorAll('[data-widget]')].every(w => w.dataset.loaded)")
+    # a selector wait, not wait_for_function: the CSP refuses the eval that a string predicate needs
+    page.wait_for_selector("[data-widget]:not([data-loaded])", state="detached")
     assert page.locator("[data-loaded=error]").count() == 0
     assert errors == []
 
