@@ -109,8 +109,13 @@ def test_users_without_configure_can_neither_read_nor_change_faults(request, cli
 
 @pytest.mark.django_db
 def test_anonymous_callers_are_refused(client, faults):
-    assert client.get(URL).status_code == 403
-    assert client.patch(f"{URL}erp/", {"error_rate": "1"}, content_type="application/json").status_code == 403
+    # 401 with a Bearer challenge: the API accepts machine tokens (apps/access/tokens)
+    response = client.get(URL)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert client.patch(f"{URL}erp/", {"error_rate": "1"}, content_type="application/json").status_code == 401
+    faults.refresh_from_db()
+    assert faults.error_rate == 0
 
 
 @pytest.mark.django_db
