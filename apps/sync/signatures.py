@@ -29,8 +29,9 @@ def verify(secret: str, timestamp_header: str | None, signature_header: str | No
         return "unsigned"
     if abs((now or time.time()) - timestamp) > TOLERANCE_SECONDS:
         return "stale"
-    expected = sign(secret, timestamp, body)
-    candidates = [part.strip() for part in signature_header.split(",")]
+    expected = sign(secret, timestamp, body).encode()
+    # Compared as bytes: compare_digest refuses non-ASCII str, and a forged header may hold anything.
+    candidates = [part.strip().encode("utf-8", errors="replace") for part in signature_header.split(",")]
     if any(hmac.compare_digest(expected, candidate) for candidate in candidates):
         return None
     return "forged"
