@@ -162,7 +162,9 @@ def _statements(upload: BankFileUpload, content: bytes, actor) -> None:
     upload.statements_created, upload.statements_duplicate = result.created, result.duplicates
     upload.entries = sum(s.parsed.entry_count for s in result.statements if s.outcome == Outcome.CREATED)
     upload.exceptions_raised = len(result.exceptions)
-    upload.status = UploadStatus.IMPORTED if result.created else UploadStatus.DUPLICATE
+    # Nothing created and nothing seen before (e.g. every statement for an unknown account) is "not imported".
+    upload.status = (UploadStatus.IMPORTED if result.created else
+                     UploadStatus.DUPLICATE if result.duplicates else UploadStatus.FAILED)
     parts = [f"{_count(result.created, 'statement')} imported with {_count(upload.entries, 'entry', 'entries')}"]
     if result.duplicates:
         parts.append(f"{_count(result.duplicates, 'statement')} already imported before")
