@@ -83,6 +83,11 @@ class ThrottledLoginMixin:
 class ThrottledAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
     """The sign-in form of the product's login page."""
 
+    error_messages = {
+        **ThrottledLoginMixin.error_messages,
+        "invalid_login": "Your username and password did not match. Please try again.",
+    }
+
 
 class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationForm):
     """The admin's sign-in form, with the same throttle."""

@@ -60,4 +60,4 @@ def test_a_successful_sign_in_clears_the_count(controller, fresh_counters, setti
 def test_wrong_password_message_is_shown(controller, fresh_counters):
     response = Client().post("/accounts/login/", {"username": "clara", "password": "wrong"})
 
-    assert b"Please enter a correct username and password" in response.content
+    assert b"Your username and password did not match" in response.content
