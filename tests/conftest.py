@@ -64,20 +64,30 @@ def client_for():
     return make
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_instance():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    """Playwright per test module: its sync API keeps an event loop running in the main thread while it is
+    open (hence Django's async-unsafe switch, set only meanwhile), which would break later tests that run
+    asyncio themselves (SFTP server, websocket consumers)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:  # pragma: no cover - dev dependency missing
         if os.environ.get("FINSYNC_REQUIRE_BROWSER") == "1":
             pytest.fail(f"playwright is not installed: {exc}")
         pytest.skip(f"playwright is not installed: {exc}")
-    with sync_playwright() as pw:
-        yield pw
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as pw:
+            yield pw
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance):
     instance = browser_support.launch(playwright_instance)
     yield instance

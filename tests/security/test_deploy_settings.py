@@ -13,8 +13,15 @@ PRODUCTION_ENV = {"DJANGO_SETTINGS_MODULE": "finsync.settings.production", "ALLO
                   "SECRET_KEY": secrets.token_urlsafe(50)}
 
 
+def _production_env() -> dict:
+    """The test process's environment as production would have it: no test settings module, and not the
+    async-unsafe switch the browser tests set for Playwright."""
+    dropped = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return {k: v for k, v in os.environ.items() if k not in dropped} | PRODUCTION_ENV
+
+
 def _production(code: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"} | PRODUCTION_ENV
+    env = _production_env()
     done = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], env=env,
                           cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
@@ -22,7 +29,7 @@ def _production(code: str) -> str:
 
 
 def test_check_deploy_is_clean_under_production_settings():
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"} | PRODUCTION_ENV
+    env = _production_env()
     done = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env=env,
                           cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120, check=False)
 
