@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     client = Client()
     client.force_login(user)
     one, three = _filters(user)
+    load_before = os.getloadavg()  # the machine is shared: the load seen while measuring goes in the report
     result: dict = {"user": args.user, "runs": args.runs, "exceptions": ExceptionCase.objects.count(),
                     "records": SyncRecord.objects.count(),
                     "open_exceptions": ExceptionCase.objects.filter(status__in=["open", "assigned"]).count()}
@@ -160,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     result["slowest_url"] = slowest["url"]
     result["pages"] = {group: {label: {k: v for k, v in t.items() if not k.startswith("_")}
                                for label, t in timings.items()} for group, timings in pages.items()}
+    result["load_average"] = {"before": [round(x, 1) for x in load_before],
+                              "after": [round(x, 1) for x in os.getloadavg()]}
     print(json.dumps(result))
     return 0
 

@@ -105,11 +105,19 @@ class ListPage:
 
 
 def list_page(queryset: QuerySet, *, sort: Sort, cursor: str | None, size: int = PAGE_SIZE) -> ListPage:
+    """One page of rows in `sort` order after the cursor, in two queries: first the page's ids, then its rows.
+
+    The id query reads only indexed columns, so PostgreSQL answers it from the open-cases covering index
+    (exceptions 0005: the list order plus every filter column) without touching the table; walking that index
+    past 100,000 non-matching entries (an old-cases filter, a rare kind) costs milliseconds, where filtering the
+    same walk on table rows read ~100,000 heap pages. The second query fetches just those 51 rows by key."""
     position = _decode(cursor, sort) if cursor else None
     if position is not None:
         queryset = queryset.filter(_after(sort, *position))
-    rows = list(queryset.order_by(*_ordering(sort))[:size + 1])
-    more = len(rows) > size
+    ids = list(queryset.order_by(*_ordering(sort)).values_list("pk", flat=True)[:size + 1])
+    found = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)} if ids else {}
+    rows = [found[pk] for pk in ids if pk in found]  # a row changed between the two reads drops out of this page
+    more = len(ids) > size
     rows = rows[:size]
     last = rows[-1] if rows and more else None
     return ListPage(rows=rows, next_cursor=_encode(getattr(last, sort.field), last.pk) if last else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from apps.access.roles import ACCESS_MATRIX, Capability
 from apps.access.selectors import entity_ids
@@ -18,6 +18,7 @@ from apps.sync.selectors import record_queryset
 from .models import PayloadEdit, SavedView
 
 RELATED_LIMIT = 10
+RELATED_COUNT_CAP = 1_000
 TRACE_LIMIT = 50
 HISTORY_LIMIT = 100
 
@@ -45,6 +46,7 @@ class CaseDetail:
     history: list = field(default_factory=list)
     related: list = field(default_factory=list)
     related_count: int = 0
+    related_capped: bool = False  # more than related_count share the fingerprint
     edits: list = field(default_factory=list)
     pending_edit: PayloadEdit | None = None
 
@@ -65,9 +67,16 @@ def case_detail(*, user, case: ExceptionCase) -> CaseDetail:
         objects |= Q(object_type=record._meta.label, object_id=str(record.pk))
         objects |= Q(object_type=PayloadEdit._meta.label, object_id__in=[str(e.pk) for e in detail.edits])
     detail.history = list(AuditEvent.objects.filter(objects).order_by("-id")[:HISTORY_LIMIT])
+    # A fingerprint can hold tens of thousands of cases: the newest ten and a count that stops at RELATED_COUNT_CAP,
+    # both read from exceptions 0005's (fingerprint, last_seen DESC NULLS LAST, id DESC) index.
     related = exception_queryset(user=user).filter(fingerprint=case.fingerprint).exclude(pk=case.pk)
-    detail.related = list(related.select_related("legal_entity").order_by("-last_seen", "-id")[:RELATED_LIMIT])
-    detail.related_count = related.count() if len(detail.related) == RELATED_LIMIT else len(detail.related)
+    detail.related = list(related.select_related("legal_entity").order_by(
+        F("last_seen").desc(nulls_last=True), "-id")[:RELATED_LIMIT])
+    if len(detail.related) < RELATED_LIMIT:
+        detail.related_count, detail.related_capped = len(detail.related), False
+    else:
+        found = related.order_by()[:RELATED_COUNT_CAP + 1].count()
+        detail.related_count, detail.related_capped = min(found, RELATED_COUNT_CAP), found > RELATED_COUNT_CAP
     return detail
 
 

@@ -115,3 +115,25 @@ def test_every_page_has_a_helpful_empty_state_in_a_real_browser(page, live_serve
         page.goto(f"{live_server.url}{path}")
         assert text in page.inner_text("main")
         page.screenshot(path=str(screenshot_path(shot)), full_page=True)
+
+
+@pytest.mark.django_db
+def test_detail_lists_the_newest_related_cases_in_scope_and_caps_their_count(client_for, controller, entity_de,
+                                                                            entity_us, monkeypatch):
+    from apps.workbench import selectors
+
+    monkeypatch.setattr(selectors, "RELATED_LIMIT", 2)  # stand in for 10 and 1,000 without writing 1,001 rows
+    monkeypatch.setattr(selectors, "RELATED_COUNT_CAP", 3)
+    cases = [_case(entity_de, f"INV-{n}", cause="same supplier, same amount") for n in range(5)]
+    _case(entity_us, "INV-US", cause="same supplier, same amount")  # same problem, another entity: not shown
+    client = client_for(controller)
+
+    crowded = client.get(f"/workbench/{cases[0].pk}/")
+
+    assert [r.pk for r in crowded.context["detail"].related] == [cases[4].pk, cases[3].pk]
+    assert (crowded.context["detail"].related_count, crowded.context["detail"].related_capped) == (3, True)
+    assert b"3+ other exceptions with the same fingerprint" in crowded.content
+    monkeypatch.setattr(selectors, "RELATED_COUNT_CAP", 10)
+    exact = client.get(f"/workbench/{cases[0].pk}/")
+    assert (exact.context["detail"].related_count, exact.context["detail"].related_capped) == (4, False)
+    assert b"4 other exceptions with the same fingerprint" in exact.content
