@@ -1,5 +1,10 @@
 """The fixed cast of the demo: entities, banks, accounts, cost centers, suppliers and users."""
 
+import random
+
+from stdnum import vatin
+from stdnum.us import ein
+
 ENTITIES = [
     # code, name, country, currency, tax id, time zone
     ("DE01", "Nordwind Handels GmbH", "DE", "EUR", "DE136695976", "Europe/Berlin"),
@@ -83,3 +88,18 @@ USERS = [
     ("controller_us", "Uma", "US Controller", ["controller"], ["US01"]),
 ]
 DEMO_PASSWORD = "finsync-demo"
+
+
+def tax_id(rng: random.Random, country: str) -> str:
+    """A syntactically valid tax id for the country (checksums right), found by trying."""
+    for _ in range(10_000):
+        digits = "".join(rng.choice("0123456789") for _ in range(9))
+        if country == "US":
+            candidate = f"{rng.choice(['04', '13', '20', '26', '36', '45', '54', '91'])}-{digits[:7]}"
+            if ein.is_valid(candidate):
+                return candidate
+            continue
+        candidate = {"DE": f"DE{digits}", "GB": f"GB{digits}", "NL": f"NL{digits}B01"}[country]
+        if vatin.is_valid(candidate):
+            return candidate
+    raise RuntimeError(f"could not make a tax id for {country}")

@@ -14,8 +14,6 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from schwifty import IBAN
-from stdnum import vatin
-from stdnum.us import ein
 
 from apps.access.services import user_create
 from apps.banking.models import CompanyBankAccount
@@ -39,6 +37,7 @@ from apps.treasury.models import CashPosition, PaymentBatch, PaymentInstruction
 from . import catalog
 from .integrations import seed_integrations
 from .interfaces import catalog_seed
+from .service_levels import demo_schedules_seed, demo_service_levels_seed
 
 SOURCE_SYSTEMS = [
     ("sap-s4", "SAP S/4HANA (sandbox)", SystemKind.GL, "SAP S/4HANA"),
@@ -55,21 +54,6 @@ class _Tally(Counter):
     def created(self, model, n: int = 1) -> None:
         if n:
             self[model.__name__] += n
-
-
-def _tax_id(rng: random.Random, country: str) -> str:
-    """A syntactically valid tax id for the country (checksums right), found by trying."""
-    for _ in range(10_000):
-        digits = "".join(rng.choice("0123456789") for _ in range(9))
-        if country == "US":
-            candidate = f"{rng.choice(['04', '13', '20', '26', '36', '45', '54', '91'])}-{digits[:7]}"
-            if ein.is_valid(candidate):
-                return candidate
-            continue
-        candidate = {"DE": f"DE{digits}", "GB": f"GB{digits}", "NL": f"NL{digits}B01"}[country]
-        if vatin.is_valid(candidate):
-            return candidate
-    raise RuntimeError(f"could not make a tax id for {country}")
 
 
 def _get_or_create(tally: _Tally, model, defaults=None, **lookup):
@@ -106,6 +90,8 @@ def demo_seed(*, seed: int = 20261126, today: date | None = None) -> dict[str, i
         _seed_cash(tally, rng, company_accounts[code], today)
     if settings.FINSYNC_SANDBOX:
         seed_integrations(tally, systems)
+        tally["PeriodicTask"] += demo_schedules_seed()
+    tally["SlaVersion"] += demo_service_levels_seed()
     tally["CatalogEntry"] += catalog_seed()
     return {k: v for k, v in tally.items() if v}
 
@@ -170,7 +156,7 @@ def _seed_suppliers(tally, rng, entities) -> dict[str, list[Supplier]]:
         # Near-duplicates share the tax id of the firm they duplicate (the key is the first word).
         key = name.split()[0].rstrip(",").upper().replace("Ü", "U")
         if key not in previous_tax:
-            previous_tax[key] = _tax_id(rng, country)
+            previous_tax[key] = catalog.tax_id(rng, country)
         domain = re.sub("[^a-z0-9]", "", key.lower()) or "supplier"
         supplier = _get_or_create(tally, Supplier, legal_entity=entity, number=f"V{index:05d}", defaults={
             "name": name, "country": country, "tax_id": previous_tax[key], "city": CITY[country],

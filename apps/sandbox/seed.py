@@ -66,6 +66,18 @@ def build(*, seed: int, today: date) -> dict[str, list]:
     return rows
 
 
+# The last supplier's tax id fails its checksum on purpose: the demo shows the control catching it.
+BAD_TAX_ID_SUPPLIER = len(catalog.SUPPLIERS)
+
+
+def _supplier_tax_id(rng: random.Random, n: int, country: str) -> str:
+    """A tax id valid for the country (one draw from `rng`, so the rest of the seed stays the same)."""
+    valid = catalog.tax_id(random.Random(rng.randint(100000000, 999999999)), country)
+    if n == BAD_TAX_ID_SUPPLIER:  # a German VAT number with its check digit off by one
+        return valid[:-1] + str((int(valid[-1]) + 1) % 10)
+    return valid
+
+
 def _coupa(rng: random.Random, start: datetime) -> list[CoupaObject]:
     objs: list[CoupaObject] = []
 
@@ -80,7 +92,7 @@ def _coupa(rng: random.Random, start: datetime) -> list[CoupaObject]:
         suppliers.append((n, name, number, country))
         add(CoupaResource.SUPPLIER, n, start + timedelta(minutes=n // 4), {
             "name": name, "display-name": name, "number": number, "status": "active",
-            "tax-id": f"{country}{rng.randint(100000000, 999999999)}",
+            "tax-id": _supplier_tax_id(rng, n, country),
             "primary-address": {"street1": f"{rng.randint(1, 200)} Market Street", "city": catalog_city(country),
                                 "postal-code": f"{rng.randint(10000, 99999)}", "country": {"code": country}},
             "payment-term": {"code": rng.choice(["Net 30", "Net 45", "Net 60"])},

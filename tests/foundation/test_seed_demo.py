@@ -52,3 +52,22 @@ def test_seed_demo_gives_every_page_real_data():
     users = get_user_model().objects.all()
     roles_present = {g for u in users for g in u.groups.values_list("name", flat=True)}
     assert roles_present == set(Role.values)
+
+
+def test_seed_demo_starts_a_running_landscape(settings):
+    """Service levels approved by a second person for every flow and entity, and the sandbox connectors polled
+    on a schedule, so the demo's dashboards measure something from the first minute."""
+    from apps.connectors.models import Connector
+    from apps.sla.choices import SlaFlow
+    from apps.sla.models import SlaVersion
+
+    settings.FINSYNC_SANDBOX = True
+    demo_seed()
+
+    approved = SlaVersion.objects.filter(status="approved").select_related("definition", "proposed_by",
+                                                                           "reviewed_by")
+    pairs = {(v.definition.flow, v.definition.legal_entity_id) for v in approved}
+    assert pairs == {(flow, e.pk) for flow in SlaFlow.values for e in LegalEntity.objects.all()}
+    assert all(v.proposed_by_id != v.reviewed_by_id for v in approved)
+    polled = Connector.objects.filter(schedule__enabled=True, schedule__task="sync.poll_connector")
+    assert set(polled.values_list("code", flat=True)) == {"coupa", "kyriba", "bank-api"}

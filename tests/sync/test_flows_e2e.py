@@ -180,9 +180,13 @@ def test_supplier_onboarding_checks_stores_crosswalks_and_creates_the_erp_suppli
     assert len(coupa) == 30
     bad_data = {cid for cid, d in coupa.items()
                 if not _tax_ok(d["tax-id"], d["primary-address"]["country"]["code"])} | {3}
-    onboarded = set(coupa) - bad_data - {2}
-    assert 1 in onboarded
-    assert len(onboarded) >= 2  # the seed gives some valid tax ids of its own
+    assert bad_data == {3, 30}  # the seed's one wrong VAT check digit, and the IBAN broken above
+    # The seed lists three suppliers twice under a variant of the name: whichever the worker reaches second is
+    # held as a possible duplicate of the first (fuzzy name within the country).
+    variant_pairs = [(4, 5), (12, 13), (20, 21)]
+    assert [(coupa[a]["name"], coupa[b]["name"]) for a, b in variant_pairs] == [
+        ("Würth Industrie Service GmbH", "Wurth Industrie Service GmbH & Co. KG"),
+        ("Vodafone Limited", "Vodafone Ltd."), ("Salesforce, Inc.", "Salesforce Inc")]
 
     # When
     run = _poll(world, "coupa", ["supplier"])
@@ -192,8 +196,14 @@ def test_supplier_onboarding_checks_stores_crosswalks_and_creates_the_erp_suppli
     assert (run.read, run.stored) == (30, 30)
     inbound = {int(r.external_id): r for r in SyncRecord.objects.filter(direction="inbound", object_type="supplier")}
     assert set(inbound) == set(coupa)
+    assert all(sorted([inbound[a].status, inbound[b].status]) == ["delivered", "exception"]
+               for a, b in variant_pairs)
+    held = {a if inbound[a].status == "exception" else b for a, b in variant_pairs}
+    onboarded = set(coupa) - bad_data - {2} - held
+    assert 1 in onboarded
+    assert len(onboarded) == 24
     assert {cid for cid, r in inbound.items() if r.status == "delivered"} == onboarded
-    assert {cid for cid, r in inbound.items() if r.status == "exception"} == bad_data | {2}
+    assert {cid for cid, r in inbound.items() if r.status == "exception"} == bad_data | {2} | held
     outbound = SyncRecord.objects.filter(direction="outbound", flow="supplier_to_erp")
     assert outbound.count() == len(onboarded)
     assert set(outbound.values_list("status", flat=True)) == {"delivered"}
@@ -234,7 +244,7 @@ def test_supplier_onboarding_checks_stores_crosswalks_and_creates_the_erp_suppli
     assert len({inbound[cid].correlation_id for cid in coupa}) == 30
 
     # The duplicate: an exception naming the candidate, nothing stored, nothing sent.
-    duplicate = ExceptionCase.objects.get(kind="supplier.duplicate")
+    duplicate = ExceptionCase.objects.get(kind="supplier.duplicate", sync_record=inbound[2])
     assert (duplicate.sync_record_id, duplicate.supplier_id, duplicate.legal_entity.code) == (
         inbound[2].pk, existing.pk, "DE01")
     assert duplicate.correlation_id == inbound[2].correlation_id
@@ -249,7 +259,13 @@ def test_supplier_onboarding_checks_stores_crosswalks_and_creates_the_erp_suppli
     invalid = ExceptionCase.objects.filter(kind="validation.schema")
     assert set(invalid.values_list("sync_record_id", flat=True)) == {inbound[cid].pk for cid in bad_data}
     assert "Invalid IBAN" in invalid.get(sync_record=inbound[3]).message
-    assert _exception_kinds() == {"supplier.duplicate": 1, "validation.schema": len(bad_data)}
+    assert _exception_kinds() == {"supplier.duplicate": 1 + len(held), "validation.schema": len(bad_data)}
+    for cid in held:
+        pair = next(p for p in variant_pairs if cid in p)
+        first = next(c for c in pair if c != cid)
+        variant = ExceptionCase.objects.get(kind="supplier.duplicate", sync_record=inbound[cid])
+        assert [c["id"] for c in variant.details["candidates"]] == [coupa_links[first]]
+        assert variant.details["candidates"][0]["matched_on"] == ["name"]
 
     # Polling again reads nothing new; a later version of an onboarded supplier is a duplicate that joins
     # the first one's correlation id and creates nothing.
