@@ -7,7 +7,10 @@ over 250 days, amounts 1.00–99,999.99, 5,000 creditors) and the end-of-day sta
 lines per statement, booked 0–2 days after the requested date). A share of the lines (``--without-e2e``,
 default 5 %) carries no end-to-end id, only the creditor's name, as many banks write returns and batch
 bookings; they go through the amount / date / counterparty rules. Then times ``reconciliation_run()`` once,
-with nothing matched yet, and prints one JSON object with the counts by rule and the seconds.
+with nothing matched yet, and prints one JSON object with the counts by rule, the seconds per phase and the load.
+
+``--reuse`` keeps a database generated before (same ``--lines``): every match is deleted and every line set back
+to unmatched, so the engine can be timed again without generating anew. Before timing: VACUUM ANALYZE.
 """
 
 from __future__ import annotations
@@ -84,8 +87,34 @@ def _generate(n: int, without_e2e: float, seed: int) -> dict:
                         copy.write_row((statement.pk, no, amount, "EUR", "DBIT", False, "BOOK", booked, booked,
                                         f"R{statement.pk}-{no}", e2e, creditor, "", "", "PMNT-ICDT-ESCT",
                                         "unmatched"))
-        cursor.execute("ANALYZE")
     return {"statements": statements}
+
+
+def _reset() -> dict:
+    """Undo every match of a database generated before: the next run starts from nothing matched."""
+    from django.db import connection
+
+    from apps.banking.models import BankStatement, StatementLine
+    from apps.treasury.models import ReconciliationMatch, ReconciliationMatchItem
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {ReconciliationMatchItem._meta.db_table}, {ReconciliationMatch._meta.db_table}")
+        cursor.execute(f"UPDATE {StatementLine._meta.db_table} SET reconciliation_status = 'unmatched' "
+                       "WHERE reconciliation_status <> 'unmatched'")
+        cursor.execute("DELETE FROM exceptions_exceptioncase WHERE kind = 'reconciliation.unmatched'")
+    return {"statements": BankStatement.objects.count()}
+
+
+def _vacuum_analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # autocommit outside any transaction: VACUUM may run
+        cursor.execute("VACUUM ANALYZE")
+
+
+def _load() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
 
 
 def main() -> int:
@@ -93,6 +122,8 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--without-e2e", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--reuse", action="store_true", help="time again on a database generated before")
+    parser.add_argument("--generate-only", action="store_true", help="generate (or reset) and stop before timing")
     args = parser.parse_args()
     from bench.common import setup_django
 
@@ -101,18 +132,26 @@ def main() -> int:
 
     if connection.vendor != "postgresql":
         raise SystemExit("the reconciliation benchmark needs PostgreSQL (DATABASE_URL)")
+    from apps.masterdata.models import LegalEntity
     from apps.treasury.reconciliation import reconciliation_run
 
     started = time.perf_counter()
-    made = _generate(args.lines, args.without_e2e, args.seed)
+    reused = args.reuse and LegalEntity.objects.filter(code="BENCH").exists()
+    made = _reset() if reused else _generate(args.lines, args.without_e2e, args.seed)
     generated_s = time.perf_counter() - started
+    _vacuum_analyze()
+    if args.generate_only:
+        sys.stdout.write(json.dumps({"lines": args.lines, **made, "generate_seconds": round(generated_s, 1)}) + "\n")
+        return 0
+    load_before = _load()
     started = time.perf_counter()
     result = reconciliation_run()
     seconds = time.perf_counter() - started
     sys.stdout.write(json.dumps({
         "lines": args.lines, "payments": args.lines, "without_e2e": args.without_e2e, **made,
-        "generate_seconds": round(generated_s, 1), "seconds": round(seconds, 1),
-        "bulk_end_to_end_seconds": round(result.bulk_seconds, 1),
+        "reused": reused, "generate_seconds": round(generated_s, 1), "seconds": round(seconds, 1),
+        "phase_seconds": {name: round(s, 1) for name, s in result.phase_seconds.items()},
+        "load_before": load_before, "load_after": _load(),
         "lines_matched": result.lines_matched, "matched_by_rule": {str(k): v for k, v in result.matched.items()},
         "ambiguous": result.ambiguous, "unmatched": result.unmatched,
     }) + "\n")

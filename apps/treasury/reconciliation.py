@@ -35,7 +35,6 @@ set-based updates, so the work grows linearly with the lines.
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import time
 from collections import defaultdict
@@ -54,13 +53,14 @@ from apps.access.roles import Capability
 from apps.access.selectors import can, entity_ids
 from apps.audit.services import audit_record
 from apps.banking.choices import CreditDebit, EntryStatus, ReconciliationStatus, StatementKind
-from apps.banking.models import BankStatement, StatementLine
+from apps.banking.models import StatementLine
 from apps.banking.services import jsonable, money_text, period_for
 from apps.common.errors import DomainError, PermissionDenied
 from apps.exceptions.choices import OPEN_STATUSES
 from apps.exceptions.models import ExceptionCase
 from apps.exceptions.services import exception_raise
 
+from . import reconciliation_sets as sets
 from .choices import PaymentStatus
 from .models import (
     MatchRule,
@@ -104,7 +104,7 @@ class RunResult:
     ambiguous: int = 0  # lines left with proposed candidates
     unmatched: int = 0  # debit lines without any candidate
     credits_without_source: int = 0
-    bulk_seconds: float = 0.0  # time in the set-based rule 1 (PostgreSQL)
+    phase_seconds: dict[str, float] = field(default_factory=dict)  # where the run's time went
 
     @property
     def lines_matched(self) -> int:
@@ -234,20 +234,30 @@ def reconciliation_run(*, bank_account=None, legal_entity=None, actor=None, chun
                        window_days: int | None = None) -> RunResult:
     """Match open statement lines (of one account, one entity, or all) to payments; see the module docstring.
 
-    Each chunk is its own transaction, so a long run makes steady progress and can be interrupted;
-    running it again continues where it stopped and never matches anything twice.
+    On PostgreSQL every rule is a set operation (``reconciliation_sets``): rule 1 in one transaction, the other
+    rules in a second one. Elsewhere (SQLite) the lines are read in chunks of ``chunk_size``, each chunk its own
+    transaction. Either way an interrupted run can be run again: it continues where it stopped and never
+    matches anything twice.
     """
     window = date_window_days() if window_days is None else window_days
+    result = RunResult()
+    started = time.perf_counter()
+    if connection.vendor == "postgresql":
+        _run_set_based(result, bank_account=bank_account, legal_entity=legal_entity, actor=actor, window=window)
+    else:
+        _run_chunked(result, bank_account=bank_account, legal_entity=legal_entity, actor=actor, window=window,
+                     chunk_size=chunk_size)
+    result.phase_seconds["total"] = time.perf_counter() - started
+    return result
+
+
+def _run_chunked(result: RunResult, *, bank_account, legal_entity, actor, window: int, chunk_size: int) -> None:
+    """The rules line by line, in keyset-paginated chunks of indexed lookups and in-memory hash joins."""
     lines = _open_lines()
     if bank_account is not None:
         lines = lines.filter(statement__bank_account=bank_account)
     if legal_entity is not None:
         lines = lines.filter(statement__legal_entity=legal_entity)
-    result = RunResult()
-    if connection.vendor == "postgresql":
-        started = time.perf_counter()
-        _bulk_end_to_end(result, bank_account=bank_account, legal_entity=legal_entity, actor=actor)
-        result.bulk_seconds = time.perf_counter() - started
     last_id = 0
     while True:
         rows = list(lines.filter(id__gt=last_id).order_by("id").values(*_LINE_FIELDS)[:chunk_size])
@@ -257,117 +267,237 @@ def reconciliation_run(*, bank_account=None, legal_entity=None, actor=None, chun
         chunk = [_line(r) for r in rows]
         with transaction.atomic():
             _run_chunk(chunk, result, window, actor)
-    return result
 
 
-# --- Rule 1 in bulk (PostgreSQL) ------------------------------------------------------------------------------
-# Most bank lines carry the end-to-end id FinSync sent, and for them rule 1 is a join. On PostgreSQL the
-# unambiguous one-to-one pairs are found with one set-based query (the same conditions as ``_by_end_to_end_id``:
-# the id on exactly one open debit line, same account, currency and amount, payment sent and not held, pair
-# not undone) and written by COPY in one transaction, with the same ``reason`` as the chunked engine; every
-# other line then goes through the chunks as before. SQLite runs the chunks only.
-BULK_FETCH = 50_000
+# --- The rules as set operations (PostgreSQL) ------------------------------------------------------------------
+# The SQL lives in ``reconciliation_sets``; what a decision is and why (``_Decision`` and its ``reason``) stays
+# here, shared with the chunked engine, so both engines explain a match in the same words.
 
-_BULK_PAIRS = """
-WITH open_lines AS MATERIALIZED (
-    SELECT l.id, l.end_to_end_id, l.amount, l.currency, l.booking_date, l.value_date, l.counterparty_name,
-           l.counterparty_account, s.to_date, s.bank_account_id, s.legal_entity_id,
-           count(*) OVER (PARTITION BY l.end_to_end_id) AS same_id
-    FROM {line} l JOIN {statement} s ON s.id = l.statement_id
-    WHERE s.kind = %(booked)s AND l.status = %(book)s AND NOT l.reversal AND l.credit_debit = %(debit)s
-      AND l.reconciliation_status = ANY(%(open)s) AND l.end_to_end_id <> ''
-), blocked AS MATERIALIZED (
-    SELECT li.statement_line_id AS line_id, pi.payment_id
-    FROM {match} m JOIN {item} li ON li.match_id = m.id AND li.statement_line_id IS NOT NULL
-    JOIN {item} pi ON pi.match_id = m.id AND pi.payment_id IS NOT NULL
-    WHERE m.status = ANY(%(closed)s)
-), held AS MATERIALIZED (
-    SELECT payment_id FROM {item} WHERE is_active AND payment_id IS NOT NULL
-)
-SELECT l.id, l.amount, l.currency, l.booking_date, l.value_date, l.to_date, l.end_to_end_id, l.counterparty_name,
-       l.counterparty_account, l.bank_account_id, l.legal_entity_id,
-       p.id, p.end_to_end_id, p.amount, p.currency, p.requested_date, p.creditor_name, p.creditor_iban,
-       p.creditor_account_number, p.batch_id, b.reference, b.debtor_account_id, p.legal_entity_id
-FROM open_lines l
-JOIN {payment} p ON p.end_to_end_id = l.end_to_end_id
-JOIN {batch} b ON b.id = p.batch_id
-LEFT JOIN held h ON h.payment_id = p.id
-LEFT JOIN blocked x ON x.line_id = l.id AND x.payment_id = p.id
-WHERE l.same_id = 1 AND p.status = ANY(%(matchable)s) AND b.debtor_account_id = l.bank_account_id
-  AND p.currency = l.currency AND p.amount = l.amount AND h.payment_id IS NULL AND x.line_id IS NULL {scope}
-"""
+def _run_set_based(result: RunResult, *, bank_account, legal_entity, actor, window: int) -> None:
+    params = sets.rule_params(window)
+    lines, accounts = sets.scope(params, bank_account, legal_entity)
+    with sets.timed(result, "count"), connection.cursor() as cursor:
+        cursor.execute(sets.sql(sets.COUNT_OPEN.format(lines=lines)), params)
+        result.lines_examined, result.credits_without_source = cursor.fetchone()
+    with sets.timed(result, "end_to_end_id"):
+        ambiguous_pairs = sets.run_rule_one(result, params=params, lines=lines, accounts=accounts, actor=actor)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute("SET LOCAL work_mem = '128MB'")
+        try:
+            with sets.timed(result, "prepare"):
+                sets.create_rest(cursor, params=params, lines=lines, accounts=accounts)
+            decisions: list[_Decision] = []
+            with sets.timed(result, "end_to_end_id_ambiguous"):
+                decisions += _e2e_proposals(ambiguous_pairs)
+            with sets.timed(result, "amount_date_counterparty"):
+                decisions += _set_amount_date_counterparty(cursor, params, window)
+            with sets.timed(result, "batch_total"):
+                decisions += _set_batch_total(cursor, params, window)
+            with sets.timed(result, "split_debit"):
+                decisions += _set_split_debit(cursor, params, window)
+            decided = {line.id for d in decisions for line in d.lines}
+            cursor.execute(sets.UNMATCHED, [sorted(decided)])
+            result.unmatched = cursor.fetchone()[0]
+            with sets.timed(result, "write"):
+                _store_set_based(cursor, decisions, result, actor)
+        finally:
+            sets.drop_rest(cursor)
 
 
-def _bulk_end_to_end(result: RunResult, *, bank_account, legal_entity, actor) -> int:
-    """Rule 1 for every unambiguous pair at once (see above). Returns the lines matched."""
-    tables = {"line": StatementLine._meta.db_table, "statement": BankStatement._meta.db_table,
-              "payment": PaymentInstruction._meta.db_table, "batch": PaymentBatch._meta.db_table,
-              "item": ReconciliationMatchItem._meta.db_table, "match": ReconciliationMatch._meta.db_table}
-    params = {"booked": str(StatementKind.BOOKED), "book": str(EntryStatus.BOOKED), "debit": str(CreditDebit.DEBIT),
-              "open": [str(v) for v in OPEN_LINE_STATUSES], "matchable": [str(v) for v in MATCHABLE_PAYMENT_STATUSES],
-              "closed": [str(MatchStatus.UNDONE), str(MatchStatus.DISMISSED)]}
-    scope = ""
-    if bank_account is not None:
-        scope, params["account"] = "AND l.bank_account_id = %(account)s", bank_account.pk
-    if legal_entity is not None:
-        scope += " AND l.legal_entity_id = %(entity)s"
-        params["entity"] = legal_entity.pk
-    query = _BULK_PAIRS.format(scope=scope, **tables)
-    matched: list[int] = []
+def _lines_by_id(ids) -> dict[int, _Line]:
+    ordered = sorted(set(ids))
+    found: dict[int, _Line] = {}
+    for start in range(0, len(ordered), 10_000):
+        for row in StatementLine.objects.filter(id__in=ordered[start:start + 10_000]).order_by().values(
+                *_LINE_FIELDS):
+            found[row["id"]] = _line(row)
+    return found
+
+
+def _payments_by_id(ids) -> dict[int, _Payment]:
+    ordered = sorted(set(ids))
+    found: dict[int, _Payment] = {}
+    for start in range(0, len(ordered), 10_000):
+        for row in PaymentInstruction.objects.filter(id__in=ordered[start:start + 10_000]).order_by().values(
+                *_PAYMENT_FIELDS):
+            found[row["id"]] = _payment(row)
+    return found
+
+
+def _payment_order(payment: _Payment) -> tuple:
+    """The chunked engine's order (``_unheld``): the same proposals, in the same order, on every database."""
+    return payment.day, payment.end_to_end_id, payment.id
+
+
+def _e2e_proposals(pairs: list[tuple[int, int]]) -> list[_Decision]:
+    """Rule 1's ambiguous pairs: an end-to-end id on several open lines; every fitting line is a candidate."""
+    if not pairs:
+        return []
+    lines, payments = _lines_by_id(p[0] for p in pairs), _payments_by_id(p[1] for p in pairs)
+    decisions = []
+    for line_id, payment_id in pairs:
+        line, payment = lines[line_id], payments[payment_id]
+        decisions.append(_Decision(MatchRule.END_TO_END_ID, MatchStatus.PROPOSED, [line], [payment], {
+            "rule": MatchRule.END_TO_END_ID, "compared": ["end_to_end_id", "bank_account", "currency", "amount"],
+            **_reason_fields(line, payment), "ambiguous": "several lines carry this end-to-end id"}))
+    return decisions
+
+
+def _set_amount_date_counterparty(cursor, params: dict, window: int) -> list[_Decision]:
+    cursor.execute(sets.RULE_TWO_PAIRS, params)
+    pairs = cursor.fetchall()
+    if not pairs:
+        return []
+    lines, payments = _lines_by_id(p[0] for p in pairs), _payments_by_id(p[1] for p in pairs)
+    scores = [(line_id, payment_id, score) for line_id, payment_id in pairs
+              if (score := _counterparty_score(lines[line_id], payments[payment_id])) >= 0]
+    sets.copy_scores(cursor, scores)
+    cursor.execute(sets.RULE_TWO_DECISIONS)
+    best_of: dict[int, list[tuple[_Payment, int, bool]]] = defaultdict(list)
+    for line_id, payment_id, score, _count, unique in cursor.fetchall():
+        best_of[line_id].append((payments[payment_id], score, unique))
+    decisions = []
+    taken_lines, taken_payments, proposed = set(), set(), set()
+    for line_id in sorted(best_of):
+        line, best = lines[line_id], sorted(best_of[line_id], key=lambda b: _payment_order(b[0]))
+        top = best[0][1]
+        compared = ["bank_account", "currency", "amount", f"booking date within -1/+{window} days of requested date",
+                    {2: "counterparty account", 1: "counterparty name", 0: "no counterparty on the line"}[top]]
+        if len(best) == 1 and best[0][2]:
+            payment = best[0][0]
+            decisions.append(_Decision(MatchRule.AMOUNT_DATE_COUNTERPARTY, MatchStatus.ACTIVE, [line], [payment],
+                                       {"rule": MatchRule.AMOUNT_DATE_COUNTERPARTY, "compared": compared,
+                                        "counterparty_score": top, **_reason_fields(line, payment)}))
+            taken_lines.add(line.id)
+            taken_payments.add(payment.id)
+            continue
+        why = ("no counterparty on the line to confirm it" if top == 0 and len(best) == 1 else
+               f"{len(best)} payments fit equally well" if len(best) > 1 else
+               "another line fits this payment equally well")
+        proposed.add(line.id)
+        for payment, _score, _unique in best:
+            decisions.append(_Decision(MatchRule.AMOUNT_DATE_COUNTERPARTY, MatchStatus.PROPOSED, [line], [payment],
+                                       {"rule": MatchRule.AMOUNT_DATE_COUNTERPARTY, "compared": compared,
+                                        "counterparty_score": top, "ambiguous": why,
+                                        **_reason_fields(line, payment)}))
+    sets.mark(cursor, taken_lines=taken_lines, proposed_lines=proposed, taken_payments=taken_payments)
+    return decisions
+
+
+def _set_batch_total(cursor, params: dict, window: int) -> list[_Decision]:
+    cursor.execute(sets.RULE_THREE_CANDIDATES, params)
+    candidates = cursor.fetchall()
+    if not candidates:
+        return []
+    cursor.execute("SELECT batch_id, id FROM recon_payments WHERE NOT taken AND batch_id = ANY(%s)",
+                   [sorted({c[1] for c in candidates})])
+    payment_ids = sets.group_pairs(cursor.fetchall())
+    lines = _lines_by_id(c[0] for c in candidates)
+    payments = _payments_by_id(p for ids in payment_ids.values() for p in ids)
+    by_line: dict[int, list[tuple[int, bool]]] = defaultdict(list)
+    for line_id, batch_id, rivals in candidates:
+        by_line[line_id].append((batch_id, rivals))
+    decisions = []
+    taken_lines, taken_payments, proposed = set(), set(), set()
+    for line_id in sorted(by_line):
+        line, options = lines[line_id], by_line[line_id]
+        for batch_id, rivals in options:
+            batch_payments = sorted((payments[p] for p in payment_ids[batch_id]), key=_payment_order)
+            first = batch_payments[0]
+            named = bool(first.batch_reference) and first.batch_reference in line.text
+            reason = {"rule": MatchRule.BATCH_TOTAL, "line": line.id, "batch": first.batch_id,
+                      "batch_reference": first.batch_reference, "payments": [p.id for p in batch_payments],
+                      "amount": money_text(line.amount, line.currency), "currency": line.currency,
+                      "booking_date": str(line.day),
+                      "compared": ["bank_account", "currency", "sum of the batch's open payments = line amount",
+                                   f"booking date within -1/+{window} days of the requested dates"]
+                      + (["batch reference in the line's references"] if named else [])}
+            # A batch two lines claim (both naming it) is left to a person, never matched twice.
+            free = not taken_payments.intersection(p.id for p in batch_payments)
+            if len(options) == 1 and (named or not rivals) and free:
+                decisions.append(_Decision(MatchRule.BATCH_TOTAL, MatchStatus.ACTIVE, [line], batch_payments, reason))
+                taken_lines.add(line.id)
+                taken_payments.update(p.id for p in batch_payments)
+            else:
+                decisions.append(_Decision(MatchRule.BATCH_TOTAL, MatchStatus.PROPOSED, [line], batch_payments,
+                                           {**reason, "ambiguous": "several batches or lines have this total"}))
+                proposed.add(line.id)
+    sets.mark(cursor, taken_lines=taken_lines, proposed_lines=proposed - taken_lines, taken_payments=taken_payments)
+    return decisions
+
+
+def _set_split_debit(cursor, params: dict, window: int) -> list[_Decision]:
+    cursor.execute(sets.RULE_FOUR_CANDIDATES, {**params, "group": MAX_SPLIT_GROUP})
+    candidates = cursor.fetchall()
+    if not candidates:
+        return []
+    lines = _lines_by_id(line_id for ids, _ in candidates for line_id in ids)
+    payments = _payments_by_id(c[1] for c in candidates)
+    combinations_of: dict[int, list[tuple[_Line, ...]]] = defaultdict(list)
+    for ids, payment_id in candidates:
+        combinations_of[payment_id].append(tuple(sorted((lines[i] for i in ids), key=lambda x: (x.day, x.id))))
+    decisions = []
+    taken: set[int] = set()
+    for payment in sorted((payments[p] for p in combinations_of), key=_payment_order):
+        options = sorted((c for c in combinations_of[payment.id]
+                          if all(_counterparty_score(line, payment) >= 1 for line in c)),
+                         key=lambda c: (len(c), [line.id for line in c]))
+        options = [o for o in options if not taken.intersection(line.id for line in o)]
+        for combination in options:
+            reason = {"rule": MatchRule.SPLIT_DEBIT, "lines": [line.id for line in combination],
+                      "payment": payment.id, "end_to_end_id": payment.end_to_end_id,
+                      "amount": money_text(payment.amount, payment.currency),
+                      "line_amounts": [money_text(line.amount, line.currency) for line in combination],
+                      "currency": payment.currency,
+                      "creditor": payment.name, "requested_date": str(payment.day),
+                      "compared": ["bank_account", "currency", "counterparty", "sum of the lines = payment amount",
+                                   f"booking dates within -1/+{window} days of the requested date"]}
+            if len(options) == 1:
+                decisions.append(_Decision(MatchRule.SPLIT_DEBIT, MatchStatus.ACTIVE, list(combination), [payment],
+                                           reason))
+                taken.update(line.id for line in combination)
+            else:
+                decisions.append(_Decision(MatchRule.SPLIT_DEBIT, MatchStatus.PROPOSED, list(combination), [payment],
+                                           {**reason, "ambiguous": "several combinations of lines add up"}))
+    return decisions
+
+
+def _store_set_based(cursor, decisions: list[_Decision], result: RunResult, actor) -> None:
+    """``_store`` by COPY: the decisions of rules 1 (ambiguous) to 4, new candidates only."""
+    if not decisions:
+        return
+    proposed_pairs = sets.proposed_sets(cursor, sorted({line.id for d in decisions for line in d.lines}))
+    fresh = [d for d in decisions if d.status == MatchStatus.ACTIVE or not all(
+        (line.id, frozenset(p.id for p in d.payments)) in proposed_pairs for line in d.lines)]
     now = timezone.now()
     created_by = actor.pk if getattr(actor, "pk", None) else None
-    with transaction.atomic():
-        raw = connection.connection  # psycopg 3: a server-side cursor for the pairs, COPY for the writes
-        with raw.cursor(name="finsync_recon_e2e") as pairs, raw.cursor() as writer:
-            # The pairs are a join of large sets: hash joins, never a nested loop driven by a CTE's (unknowable)
-            # row estimate. The run is idempotent, so its commit need not wait for the WAL flush: after a
-            # crash, running it again redoes what was lost.
-            writer.execute("SET LOCAL enable_nestloop = off")
-            writer.execute("SET LOCAL synchronous_commit = off")
-            pairs.execute(query, params)
-            while rows := pairs.fetchmany(BULK_FETCH):
-                ids = [r[0] for r in writer.execute(
-                    f"SELECT nextval(pg_get_serial_sequence('{tables['match']}', 'id')) "
-                    "FROM generate_series(1, %s)", (len(rows),)).fetchall()]
-                _copy_end_to_end(writer, tables, rows, ids, now, created_by)
-                line_ids = [r[0] for r in rows]
-                writer.execute(f"UPDATE {tables['line']} SET reconciliation_status = %s WHERE id = ANY(%s)",
-                               (str(ReconciliationStatus.MATCHED), line_ids))
-                matched.extend(line_ids)
-        if matched:
-            audit_record(action="reconciliation.run", actor=actor, actor_label="" if actor else "finsync",
-                         after={"at": now, "matched_lines": len(matched), "rule": MatchRule.END_TO_END_ID,
-                                "bulk": True, "lines": matched[:1000]})
-    if matched:
-        result.lines_examined += len(matched)
-        result.matched[MatchRule.END_TO_END_ID] += len(matched)
-        result.payments_matched += len(matched)
-    return len(matched)
-
-
-def _copy_end_to_end(writer, tables: dict, rows: list[tuple], ids: list[int], now, created_by) -> None:
-    line_keys = ("id", "amount", "currency", "booking_date", "value_date", "statement__to_date", "end_to_end_id",
-                 "counterparty_name", "counterparty_account", "statement__bank_account_id",
-                 "statement__legal_entity_id")
-    payment_keys = ("id", "end_to_end_id", "amount", "currency", "requested_date", "creditor_name", "creditor_iban",
-                    "creditor_account_number", "batch_id", "batch__reference", "batch__debtor_account_id",
-                    "legal_entity_id")
-    extra = {"bank_reference": "", "remittance_info": "", "credit_debit": CreditDebit.DEBIT}
-    with writer.copy(f"COPY {tables['match']} (id, legal_entity_id, bank_account_id, rule, status, reason, currency, "
-                     "line_total, payment_total, created_at, created_by_id, note) FROM STDIN") as copy:
-        for match_id, row in zip(ids, rows, strict=True):
-            line = _line({**dict(zip(line_keys, row[:11], strict=True)), **extra})
-            payment = _payment(dict(zip(payment_keys, row[11:], strict=True)))
-            reason = {"rule": MatchRule.END_TO_END_ID, "compared": ["end_to_end_id", "bank_account", "currency",
-                                                                    "amount"], **_reason_fields(line, payment)}
-            copy.write_row((match_id, line.legal_entity_id, line.bank_account_id, MatchRule.END_TO_END_ID,
-                            MatchStatus.ACTIVE, json.dumps(reason), line.currency, line.amount, payment.amount, now,
-                            created_by, ""))
-    with writer.copy(f"COPY {tables['item']} (match_id, statement_line_id, payment_id, amount, is_active) "
-                     "FROM STDIN") as copy:
-        for match_id, row in zip(ids, rows, strict=True):
-            copy.write_row((match_id, row[0], None, row[1], True))
-            copy.write_row((match_id, None, row[11], row[13], True))
+    ids = sets.new_match_ids(cursor, len(fresh))
+    rows, items = [], []
+    for match_id, d in zip(ids, fresh, strict=True):
+        active = d.status == MatchStatus.ACTIVE
+        rows.append((match_id, d.lines[0].legal_entity_id, d.lines[0].bank_account_id, d.rule, d.status, d.reason,
+                     d.lines[0].currency, sum(line.amount for line in d.lines), sum(p.amount for p in d.payments),
+                     now, created_by))
+        items += [(match_id, line.id, None, line.amount, active) for line in d.lines]
+        items += [(match_id, None, p.id, p.amount, active) for p in d.payments]
+    sets.copy_decisions(cursor, rows, items)
+    matched_lines = {line.id for d in decisions if d.status == MatchStatus.ACTIVE for line in d.lines}
+    ambiguous_lines = {line.id for d in decisions if d.status == MatchStatus.PROPOSED
+                       for line in d.lines} - matched_lines
+    sets.set_line_status(cursor, matched_lines, ReconciliationStatus.MATCHED)
+    sets.set_line_status(cursor, ambiguous_lines, ReconciliationStatus.AMBIGUOUS)
+    for d in decisions:
+        if d.status == MatchStatus.ACTIVE:
+            result.matched[d.rule] += len(d.lines)
+            result.payments_matched += len(d.payments)
+    result.ambiguous += len(ambiguous_lines)
+    if fresh:
+        audit_record(action="reconciliation.run", actor=actor, actor_label="" if actor else "finsync",
+                     after={"at": now, "matched_lines": len(matched_lines), "ambiguous_lines": len(ambiguous_lines),
+                            "matches": [i for i, d in zip(ids, fresh, strict=True)
+                                        if d.status == MatchStatus.ACTIVE][:1000],
+                            "proposed": sum(d.status == MatchStatus.PROPOSED for d in fresh)})
 
 
 def _run_chunk(chunk: list[_Line], result: RunResult, window: int, actor) -> None:
@@ -388,7 +518,10 @@ def _run_chunk(chunk: list[_Line], result: RunResult, window: int, actor) -> Non
             used_lines.update(line.id for line in decision.lines)
             used_payments.update(p.id for p in decision.payments)
 
+    e2e_candidates: set[int] = set()  # still open to the other rules, but not "without any candidate"
     for decision in _by_end_to_end_id(debits, blocked):
+        if decision.status == MatchStatus.PROPOSED:
+            e2e_candidates.update(line.id for line in decision.lines)
         take(decision)
     rest = [line for line in debits if line.id not in used_lines]
     proposed_lines: set[int] = set()
@@ -407,7 +540,7 @@ def _run_chunk(chunk: list[_Line], result: RunResult, window: int, actor) -> Non
             proposed_lines.update(line.id for line in decision.lines)
         take(decision)
     _store(decisions, result, actor)
-    result.unmatched += sum(1 for line in debits if line.id not in used_lines and line.id not in proposed_lines)
+    result.unmatched += sum(1 for line in debits if line.id not in used_lines | proposed_lines | e2e_candidates)
 
 
 def _expected_receipts(credits: list[_Line]) -> dict[int, list]:
