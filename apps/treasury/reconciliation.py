@@ -24,12 +24,12 @@ The rules, in order (every match stores its rule and the fields it compared in `
 4. ``split_debit`` (many-to-one): two or three lines of the same account and counterparty add up
    to one payment of that creditor within the date window; unique, else proposed.
 
-Undone matches are kept and their pairs are never proposed again automatically. Scale: on PostgreSQL
-rule 1's unambiguous pairs are first found with one set-based join and written by COPY
-(``_bulk_end_to_end``, same conditions and reasons); then the remaining lines are read in keyset-paginated
-chunks; each chunk costs a fixed number of indexed queries (end-to-end ids by the unique index, amounts by the
-(status, amount) indexes, batches by account) and in-memory hash joins, and writes are bulk inserts and
-set-based updates, so the work grows linearly with the lines.
+Undone matches are kept and their pairs are never proposed again automatically.
+
+Two engines decide the same (tests/treasury/test_reconciliation_engines.py holds them to it): on PostgreSQL
+every rule is a set operation (``reconciliation_sets``: joins, window functions, GROUP BY, INSERT … SELECT and
+COPY); on SQLite (``make run``) the lines are read in keyset-paginated chunks, each costing a fixed number of
+indexed queries and in-memory hash joins. Either way the work grows linearly with the lines.
 """
 
 from __future__ import annotations
