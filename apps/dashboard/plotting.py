@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -21,6 +22,14 @@ def layout(**extra) -> dict:
     for axis in ("xaxis", "yaxis"):
         base.setdefault(axis, {}).setdefault("automargin", True)
     return base
+
+
+def days_axis(filters) -> dict:
+    """A date axis spanning the whole period, ticked by day: one point per day reads as a day, even when only
+    one day has any (Plotly would otherwise zoom into milliseconds around it)."""
+    first = datetime.combine(filters.start, time.min, tzinfo=UTC) - timedelta(hours=12)
+    last = datetime.combine(filters.start + timedelta(days=filters.days - 1), time(12), tzinfo=UTC)
+    return {"type": "date", "range": [first.isoformat(), last.isoformat()], "tickformat": "%b %-d"}
 
 
 def figure(data: list[dict], **layout_extra) -> dict:

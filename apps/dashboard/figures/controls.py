@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
@@ -14,7 +14,7 @@ from apps.masterdata.models import LegalEntity, SourceSystem
 from apps.sla.choices import POSTING_FLOWS
 from apps.sla.models import FlowDailyStats
 
-from ..plotting import ALL_STATUSES, colour, figure, workbench
+from ..plotting import ALL_STATUSES, colour, days_axis, figure, workbench
 from .exceptions import NO_ENTITY
 from .result import Tile, WidgetResult
 from .scope import entity_q
@@ -42,13 +42,6 @@ def _by_entity_bars(rows, filters, kind: str) -> list[dict]:
             for i, (e, days) in enumerate(sorted(series.items(), key=lambda kv: codes.get(kv[0], NO_ENTITY)))]
 
 
-def _days_axis(filters) -> dict:
-    """A date axis spanning the whole period: one bar per day, even when only one day has any."""
-    first = datetime.combine(filters.start, time.min, tzinfo=UTC) - timedelta(hours=12)
-    last = datetime.combine(filters.start + timedelta(days=filters.days - 1), time(12), tzinfo=UTC)
-    return {"type": "date", "range": [first.isoformat(), last.isoformat()]}
-
-
 def duplicate_suppliers(*, user, filters) -> WidgetResult:
     """Suppliers FinSync stopped before they reached the ERP twice (supplier.duplicate cases raised)."""
     rows = list(_daily_cases(user, filters, "supplier.duplicate"))
@@ -59,7 +52,7 @@ def duplicate_suppliers(*, user, filters) -> WidgetResult:
     link = workbench(kind="supplier.duplicate", legal_entity_id=filters.entity_id)
     return WidgetResult(
         figures=[("", figure(_by_entity_bars(rows, filters, "supplier.duplicate"), barmode="stack",
-                             yaxis={"title": "duplicates stopped"}, xaxis=_days_axis(filters)))],
+                             yaxis={"title": "duplicates stopped"}, xaxis=days_axis(filters)))],
         tiles=[Tile("Duplicates prevented", f"{total:,}", "green"),
                Tile("Awaiting a decision", f"{still_open:,}", "amber" if still_open else "green", href=link)])
 
@@ -74,7 +67,7 @@ def unmatched_acknowledgments(*, user, filters) -> WidgetResult:
     link = workbench(kind="payment.unmatched_ack", legal_entity_id=filters.entity_id)
     return WidgetResult(
         figures=[("", figure(_by_entity_bars(rows, filters, "payment.unmatched_ack"), barmode="stack",
-                             yaxis={"title": "unmatched acknowledgments"}, xaxis=_days_axis(filters)))]
+                             yaxis={"title": "unmatched acknowledgments"}, xaxis=days_axis(filters)))]
         if rows else [],
         tiles=[Tile("Unmatched, open now", f"{open_now:,}", "red" if open_now else "green", href=link),
                Tile(f"Raised in {filters.days} days", f"{sum(r['n'] for r in rows):,}")])
@@ -109,5 +102,5 @@ def posting_failures(*, user, filters) -> WidgetResult:
         tiles.append(Tile(f"From {names.get(system, 'unknown')}", f"{rate:.1f}% of {total:,} failed",
                           "green" if rate < 1 else "amber" if rate < 5 else "red", href=link))
     return WidgetResult(figures=[("", figure(data, yaxis={"title": "% of postings failed", "ticksuffix": "%",
-                                                          "rangemode": "tozero"}, xaxis={"type": "date"}))],
+                                                          "rangemode": "tozero"}, xaxis=days_axis(filters)))],
                         tiles=tiles)

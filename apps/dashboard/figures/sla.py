@@ -11,7 +11,7 @@ from apps.sla.choices import SlaFlow
 from apps.sla.models import FlowDailyStats
 from apps.sla.selectors import percentile
 
-from ..plotting import colour, figure, workbench
+from ..plotting import colour, days_axis, figure, workbench
 from .result import Tile, WidgetResult
 from .scope import entity_q
 
@@ -63,7 +63,7 @@ def sla_compliance(*, user, filters) -> WidgetResult:
             tiles.append(Tile(flow.label, f"{share:.1f}% on time", tone, href=_breaches(flow.value, filters)))
     return WidgetResult(figures=[("", figure(data, yaxis={"title": "% within target", "range": [0, 101],
                                                           "ticksuffix": "%"},
-                                             xaxis={"type": "date"}))], tiles=tiles)
+                                             xaxis=days_axis(filters)))], tiles=tiles)
 
 
 def sla_latency(*, user, filters) -> WidgetResult:
@@ -91,5 +91,5 @@ def sla_latency(*, user, filters) -> WidgetResult:
                          "customdata": [_breaches(flow.value, filters)] * len(xs),
                          "hovertemplate": "%{x}<br>" + f"{flow.label} p{int(q * 100)}" + ": %{y:.1f} s<extra></extra>"})
     return WidgetResult(figures=[("", figure(data, yaxis={"title": "seconds, receipt → delivery", "type": "log"},
-                                             xaxis={"type": "date"}))],
+                                             xaxis=days_axis(filters)))],
                         note="Solid: 95th percentile; dotted: median. Logarithmic scale.")
