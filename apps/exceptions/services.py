@@ -14,6 +14,7 @@ from apps.access.roles import Capability
 from apps.access.selectors import can
 from apps.audit.services import audit_record
 from apps.common.errors import DomainError, PermissionDenied
+from apps.masterdata.models import LegalEntity
 
 from .choices import KINDS, OPEN_STATUSES, TRANSITIONS, ResolutionCode, Severity, Status
 from .live import announce_on_commit
@@ -235,3 +236,43 @@ def exceptions_auto_resolve_for_records(*, record_ids: list[int], note: str = "a
                      correlation_id=case.correlation_id)
         announce_on_commit(case, event="resolved", previous_status=before["status"])
     return len(cases)
+
+
+def exceptions_open_many(*, kind: str, cause: str, cases: list[dict]) -> list[ExceptionCase]:
+    """Open many cases of one kind at once: one multi-row insert, one audit event per legal entity, and the
+    usual live announcement per case. Each dict names ``subject``, ``message`` and optionally ``reference``,
+    ``details`` and the dimension ids (``legal_entity_id``, ``bank_account_id``, ``period_id`` …).
+
+    A subject that already has an open case is skipped, not counted again (``exception_raise`` counts
+    occurrences; callers of this function look for what has no case yet): the partial unique index on
+    ``dedup_key`` decides, so two runs at once cannot open the same case twice. Returns the new cases in the
+    order given.
+    """
+    info = KINDS.get(kind)
+    if info is None:
+        raise DomainError(f"unknown exception kind {kind!r}", code="unknown_kind")
+    if not cases:
+        return []
+    now = timezone.now()
+    dimensions = ("legal_entity_id", "bank_account_id", "supplier_id", "payment_batch_id", "period_id",
+                  "source_system_id")
+    fingerprint = fingerprint_for(kind=kind, source_system_id=None, record_type="", cause=cause)
+    rows = [ExceptionCase(
+        kind=kind, severity=info.severity, title=info.label[:200], message=c["message"], details=c.get("details") or {},
+        reference=c.get("reference", "")[:200], fingerprint=fingerprint, dedup_key=_digest(kind, c["subject"]),
+        first_seen=now, last_seen=now, sla_due_at=now + SLA_BY_SEVERITY[info.severity],
+        **{name: c.get(name) for name in dimensions}) for c in cases]
+    order = {row.dedup_key: n for n, row in enumerate(rows)}
+    with transaction.atomic():
+        ExceptionCase.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        created = sorted(ExceptionCase.objects.filter(dedup_key__in=list(order), status__in=OPEN_STATUSES,
+                                                      first_seen=now), key=lambda case: order[case.dedup_key])
+        by_entity: dict[int | None, list[int]] = {}
+        for case in created:
+            by_entity.setdefault(case.legal_entity_id, []).append(case.pk)
+            announce_on_commit(case, event="raised", previous_status=None)
+        entities = LegalEntity.objects.in_bulk([e for e in by_entity if e is not None])
+        for entity_id, ids in by_entity.items():
+            audit_record(action="exception.raised", actor_label="finsync", legal_entity=entities.get(entity_id),
+                         after={"kind": kind, "severity": info.severity, "count": len(ids), "cases": ids[:1000]})
+    return created

@@ -58,7 +58,7 @@ from apps.banking.services import jsonable, money_text, period_for
 from apps.common.errors import DomainError, PermissionDenied
 from apps.exceptions.choices import OPEN_STATUSES
 from apps.exceptions.models import ExceptionCase
-from apps.exceptions.services import exception_raise
+from apps.exceptions.services import exceptions_open_many
 
 from . import reconciliation_sets as sets
 from .choices import PaymentStatus
@@ -988,7 +988,11 @@ def _manual_problems(lines: list[StatementLine], payments: list[PaymentInstructi
 def reconciliation_unmatched_check(*, now: datetime | None = None, older_than_days: int | None = None,
                                    limit: int = 1000) -> list[ExceptionCase]:
     """Open ``reconciliation.unmatched`` for each open line booked more than FINSYNC_RECON_UNMATCHED_DAYS
-    (default 5) days ago, oldest first, at most ``limit`` per run; a line with an open case is skipped."""
+    (default 5) days ago, oldest first, at most ``limit`` per run; a line with an open case is skipped.
+
+    The lines are read in pages by keyset (booking date, id); each page's cases are opened together with
+    ``exceptions_open_many`` (one insert, one audit event per entity), not one by one.
+    """
     now = now or timezone.now()
     days = unmatched_age_days() if older_than_days is None else older_than_days
     cutoff = now.date() - timedelta(days=days)
@@ -1007,6 +1011,7 @@ def reconciliation_unmatched_check(*, now: datetime | None = None, older_than_da
         references = {f"statement_line:{line.pk}" for line in batch}
         open_refs = set(ExceptionCase.objects.filter(kind="reconciliation.unmatched", status__in=OPEN_STATUSES,
                                                      reference__in=references).values_list("reference", flat=True))
+        wanted = []
         for line in batch:
             reference = f"statement_line:{line.pk}"
             if reference in open_refs:
@@ -1016,18 +1021,20 @@ def reconciliation_unmatched_check(*, now: datetime | None = None, older_than_da
             if key not in periods:
                 periods[key] = period_for(account.legal_entity, line.booking_date)
             side = "incoming" if line.credit_debit == CreditDebit.CREDIT else "outgoing"
-            cases.append(exception_raise(
-                kind="reconciliation.unmatched", subject=reference, reference=reference,
-                message=f"The {side} {money_text(line.amount, line.currency)} {line.currency} booked on "
-                        f"{line.booking_date} on {account} "
-                        f"({line.counterparty_name or line.counterparty_account or 'no counterparty'}) has matched "
-                        f"nothing for more than {days} days.",
-                cause="statement line unmatched",
-                details=jsonable({"statement_line": line.pk, "statement": line.statement_id, "amount": line.amount,
-                         "currency": line.currency, "booking_date": line.booking_date,
-                         "credit_debit": line.credit_debit, "status": line.reconciliation_status,
-                         "end_to_end_id": line.end_to_end_id}),
-                legal_entity=account.legal_entity, bank_account=account, period=periods[key]))
-            if len(cases) >= limit:
+            wanted.append({
+                "subject": reference, "reference": reference,
+                "message": f"The {side} {money_text(line.amount, line.currency)} {line.currency} booked on "
+                           f"{line.booking_date} on {account} "
+                           f"({line.counterparty_name or line.counterparty_account or 'no counterparty'}) has "
+                           f"matched nothing for more than {days} days.",
+                "details": jsonable({"statement_line": line.pk, "statement": line.statement_id,
+                                     "amount": line.amount, "currency": line.currency,
+                                     "booking_date": line.booking_date, "credit_debit": line.credit_debit,
+                                     "status": line.reconciliation_status, "end_to_end_id": line.end_to_end_id}),
+                "legal_entity_id": account.legal_entity_id, "bank_account_id": account.pk,
+                "period_id": getattr(periods[key], "pk", None)})
+            if len(cases) + len(wanted) >= limit:
                 break
+        cases += exceptions_open_many(kind="reconciliation.unmatched", cause="statement line unmatched",
+                                      cases=wanted)
     return cases

@@ -65,12 +65,18 @@ def _money_sql(amount: str, currency: str) -> str:
 
 def _normal_sql(value: str) -> str:
     """``_normal`` in SQL: lower case, every run of other characters than a-z and 0-9 one space, trimmed."""
-    return f"btrim(regexp_replace(lower({value}), '[^0-9a-z]+', ' ', 'g'), ' ')"
+    words = f"btrim(regexp_replace(lower({value}), '[^0-9a-z]+', ' ', 'g'), ' ')"
+    return f"(CASE WHEN {value} = '' THEN '' ELSE {words} END)"
+
+
+# What Python's str.split() splits on, so that ``_compact_sql`` removes exactly what ``_compact`` does
+# (translate is a character map: several times cheaper than a regular expression on a million rows).
+WHITE_SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 
 
 def _compact_sql(value: str) -> str:
     """``_compact`` in SQL: no white space, upper case."""
-    return f"upper(regexp_replace({value}, '\\s+', '', 'g'))"
+    return f"upper(translate({value}, %(spaces)s, ''))"
 
 
 def rule_params(window: int) -> dict:
@@ -79,7 +85,7 @@ def rule_params(window: int) -> dict:
             "matchable": [str(v) for v in MATCHABLE_PAYMENT_STATUSES],
             "closed": [str(MatchStatus.UNDONE), str(MatchStatus.DISMISSED)], "window": window,
             "rule1": str(MatchRule.END_TO_END_ID), "active": str(MatchStatus.ACTIVE),
-            "matched": str(ReconciliationStatus.MATCHED)}
+            "matched": str(ReconciliationStatus.MATCHED), "spaces": WHITE_SPACE}
 
 
 def scope(params: dict, bank_account, legal_entity) -> tuple[str, str]:

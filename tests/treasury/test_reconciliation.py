@@ -15,6 +15,7 @@ from apps.banking.models import StatementLine
 from apps.banking.services import statement_import
 from apps.common.errors import DomainError
 from apps.exceptions.models import ExceptionCase
+from apps.exceptions.services import exception_raise
 from apps.treasury.choices import BatchStatus, PaymentStatus
 from apps.treasury.models import MatchRule, MatchStatus, PaymentInstruction, ReconciliationMatch
 from apps.treasury.reconciliation import (
@@ -264,3 +265,26 @@ def test_query_count_does_not_grow_with_the_lines(entity_de, account, suppliers)
     assert dict(result.matched) == {MatchRule.END_TO_END_ID: 60, MatchRule.AMOUNT_DATE_COUNTERPARTY: 60}
     # 3 chunks + the final empty read; a fixed number of queries per chunk, whatever the chunk size.
     assert len(queries) <= 4 + 3 * 20, [q["sql"][:80] for q in queries]
+
+
+def test_unmatched_cases_are_opened_in_bulk_and_never_twice(entity_de, account, settings):
+    settings.FINSYNC_RECON_UNMATCHED_DAYS = 5
+    _statement([Entry(f"{10 + n}.00", counterparty=f"Unknown {n}") for n in range(40)], day="2026-11-10")
+    first = StatementLine.objects.order_by("line_no").first()
+    exception_raise(kind="reconciliation.unmatched", subject=f"statement_line:{first.pk}",
+                    reference=f"statement_line:{first.pk}", message="already open", legal_entity=entity_de)
+    now = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+    with CaptureQueriesContext(connection) as queries:
+        cases = reconciliation_unmatched_check(now=now, limit=30)
+    rest = reconciliation_unmatched_check(now=now)
+
+    lines = list(StatementLine.objects.order_by("line_no").values_list("pk", flat=True))
+    assert [c.reference for c in cases] == [f"statement_line:{pk}" for pk in lines[1:31]]
+    assert [c.reference for c in rest] == [f"statement_line:{pk}" for pk in lines[31:]]
+    assert ExceptionCase.objects.filter(kind="reconciliation.unmatched").count() == 40
+    event = AuditEvent.objects.filter(action="exception.raised", after__count=30).get()
+    assert (event.legal_entity, event.after["cases"]) == (entity_de, [c.pk for c in cases])
+    assert {(c.bank_account, c.legal_entity, c.period.number, c.occurrence_count) for c in cases} == {
+        (account, entity_de, 11, 1)}
+    assert len(queries) < 30, "one insert for the page, not one per line"
