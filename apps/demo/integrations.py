@@ -7,13 +7,15 @@ from __future__ import annotations
 import os
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 
 from apps.connectors.models import Connector
 from apps.connectors.services import connector_set_credentials, connector_set_webhook_secret
 from apps.mappings.models import Mapping, MappingVersion
 from apps.masterdata.choices import SystemKind
-from apps.masterdata.models import SourceSystem
+from apps.masterdata.models import ExternalId, SourceSystem, Supplier
 
+from . import catalog
 from .mapping_specs import FLOW_CONNECTOR_SETTINGS, FLOW_MAPPINGS
 
 # The demo webhook secret is public on purpose (demo only; seed_demo refuses to run outside demo mode).
@@ -49,6 +51,7 @@ def seed_integrations(tally, systems: dict[str, SourceSystem]) -> None:
     created = sandbox_seed()
     for model_name, n in (created or {}).items():
         tally[f"sandbox.{model_name}"] += n
+    _link_known_suppliers(tally, systems["coupa"])
     base = sandbox_url()
     specs = [
         ("sap-s4", "SAP S/4HANA (sandbox)", "sap-s4", "gl", "sap_s4", f"{base}/erp",
@@ -91,6 +94,18 @@ def seed_integrations(tally, systems: dict[str, SourceSystem]) -> None:
                                       change_note="Initial version for the demo")
         tally["MappingVersion"] += 1
     tally["MappingVersion"] += flow_mappings_seed(systems=systems, proposed_by=integration, approved_by=controller)
+
+
+def _link_known_suppliers(tally, coupa: SourceSystem) -> None:
+    """Crosswalk the suppliers FinSync already knows to their Coupa ids (the catalogue's order is Coupa's)."""
+    supplier_type = ContentType.objects.get_for_model(Supplier)
+    for index in range(1, catalog.KNOWN_SUPPLIERS + 1):
+        supplier = Supplier.objects.filter(number=f"V{index:05d}").first()
+        if supplier is None:
+            continue
+        _, made = ExternalId.objects.get_or_create(system=coupa, content_type=supplier_type, external_id=str(index),
+                                                   defaults={"object_id": supplier.pk})
+        tally["ExternalId"] += int(made)
 
 
 def flow_mappings_seed(*, systems: dict[str, SourceSystem], proposed_by, approved_by) -> int:

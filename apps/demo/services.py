@@ -157,6 +157,9 @@ def _seed_suppliers(tally, rng, entities) -> dict[str, list[Supplier]]:
         key = name.split()[0].rstrip(",").upper().replace("Ü", "U")
         if key not in previous_tax:
             previous_tax[key] = catalog.tax_id(rng, country)
+        if index > catalog.KNOWN_SUPPLIERS:
+            rng.choice(catalog.SUPPLIER_BANKS[country]), rng.randrange(10_000_000, 99_999_999)  # same draws
+            continue
         domain = re.sub("[^a-z0-9]", "", key.lower()) or "supplier"
         supplier = _get_or_create(tally, Supplier, legal_entity=entity, number=f"V{index:05d}", defaults={
             "name": name, "country": country, "tax_id": previous_tax[key], "city": CITY[country],
