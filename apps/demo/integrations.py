@@ -99,7 +99,9 @@ def seed_integrations(tally, systems: dict[str, SourceSystem]) -> None:
 def _link_known_suppliers(tally, coupa: SourceSystem) -> None:
     """Crosswalk the suppliers FinSync already knows to their Coupa ids (the catalogue's order is Coupa's)."""
     supplier_type = ContentType.objects.get_for_model(Supplier)
-    for index in range(1, catalog.KNOWN_SUPPLIERS + 1):
+    for index in range(1, len(catalog.SUPPLIERS) + 1):
+        if index in catalog.NEW_IN_PROCUREMENT:
+            continue
         supplier = Supplier.objects.filter(number=f"V{index:05d}").first()
         if supplier is None:
             continue

@@ -37,7 +37,7 @@ from apps.treasury.models import CashPosition, PaymentBatch, PaymentInstruction
 from . import catalog
 from .integrations import seed_integrations
 from .interfaces import catalog_seed
-from .service_levels import demo_schedules_seed, demo_service_levels_seed
+from .running import demo_faults_seed, demo_schedules_seed, demo_service_levels_seed
 
 SOURCE_SYSTEMS = [
     ("sap-s4", "SAP S/4HANA (sandbox)", SystemKind.GL, "SAP S/4HANA"),
@@ -91,6 +91,7 @@ def demo_seed(*, seed: int = 20261126, today: date | None = None) -> dict[str, i
     if settings.FINSYNC_SANDBOX:
         seed_integrations(tally, systems)
         tally["PeriodicTask"] += demo_schedules_seed()
+        tally["sandbox.FaultProfile (faults on)"] += demo_faults_seed()
     tally["SlaVersion"] += demo_service_levels_seed()
     tally["CatalogEntry"] += catalog_seed()
     return {k: v for k, v in tally.items() if v}
@@ -157,7 +158,7 @@ def _seed_suppliers(tally, rng, entities) -> dict[str, list[Supplier]]:
         key = name.split()[0].rstrip(",").upper().replace("Ü", "U")
         if key not in previous_tax:
             previous_tax[key] = catalog.tax_id(rng, country)
-        if index > catalog.KNOWN_SUPPLIERS:
+        if index in catalog.NEW_IN_PROCUREMENT:
             rng.choice(catalog.SUPPLIER_BANKS[country]), rng.randrange(10_000_000, 99_999_999)  # same draws
             continue
         domain = re.sub("[^a-z0-9]", "", key.lower()) or "supplier"

@@ -57,7 +57,11 @@ def test_seed_demo_gives_every_page_real_data():
 def test_seed_demo_starts_a_running_landscape(settings):
     """Service levels approved by a second person for every flow and entity, and the sandbox connectors polled
     on a schedule, so the demo's dashboards measure something from the first minute."""
+    from django.db.models import Q
+
     from apps.connectors.models import Connector
+    from apps.masterdata.models import ExternalId
+    from apps.sandbox.models import FaultProfile
     from apps.sla.choices import SlaFlow
     from apps.sla.models import SlaVersion
 
@@ -71,3 +75,8 @@ def test_seed_demo_starts_a_running_landscape(settings):
     assert all(v.proposed_by_id != v.reviewed_by_id for v in approved)
     polled = Connector.objects.filter(schedule__enabled=True, schedule__task="sync.poll_connector")
     assert set(polled.values_list("code", flat=True)) == {"coupa", "kyriba", "bank-api"}
+    faulty = FaultProfile.objects.filter(Q(error_rate__gt=0) | Q(malformed_rate__gt=0) | Q(rate_limit_rate__gt=0))
+    assert set(faulty.values_list("system", flat=True)) == {"erp", "coupa", "treasury", "bank"}
+    # Coupa's suppliers that the master knows are crosswalked; the new ones and the name variant are not.
+    linked = set(ExternalId.objects.filter(system__code="coupa").values_list("external_id", flat=True))
+    assert linked == {str(n) for n in range(1, 31)} - {"21", "26", "27", "28", "29", "30"}

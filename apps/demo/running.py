@@ -1,5 +1,6 @@
-"""The demo's running state: approved service levels per flow and entity, and connectors polled on a schedule,
-so that `make run` opens on dashboards that measure something and records that keep arriving."""
+"""The demo's running state: approved service levels per flow and entity, connectors polled on a schedule and
+sandbox systems that misbehave a little, so that `make run` opens on dashboards that measure something, records
+that keep arriving, retries that recover and exceptions a person has to look at."""
 
 from __future__ import annotations
 
@@ -10,12 +11,22 @@ from django.contrib.auth import get_user_model
 from apps.connectors.models import Connector
 from apps.connectors.services import connector_schedule_set
 from apps.masterdata.models import LegalEntity
+from apps.sandbox.models import FaultProfile
 from apps.sla.choices import SlaFlow
 from apps.sla.models import SlaDefinition
 from apps.sla.services import SlaTerms, sla_approve, sla_propose
 
 # Connector code → seconds between polls. Polling is incremental, so a quiet system costs one request.
 POLL_EVERY_S = {"coupa": 120, "kyriba": 120, "bank-api": 300}
+
+# Sandbox system → faults: enough to show retries, duplicate deliveries skipped and malformed records becoming
+# exceptions, not so much that the demo is all red.
+DEMO_FAULTS = {
+    "erp": {"error_rate": "0.03", "latency_ms": 40},
+    "coupa": {"duplicate_rate": "0.05", "malformed_rate": "0.03", "out_of_order": True},
+    "treasury": {"rate_limit_rate": "0.02", "retry_after_seconds": 5},
+    "bank": {"error_rate": "0.02"},
+}
 
 # Flow → (target, warning) in seconds, with the freshness target that goes with it.
 SERVICE_LEVELS = {
@@ -60,3 +71,12 @@ def demo_service_levels_seed() -> int:
             sla_approve(version=version, actor=approver, note="Agreed in the demo's service review")
             approved += 1
     return approved
+
+
+def demo_faults_seed() -> int:
+    """Turn on the demo's faults in sandbox systems that still behave perfectly. Returns profiles changed."""
+    changed = 0
+    for system, faults in DEMO_FAULTS.items():
+        changed += FaultProfile.objects.filter(system=system, error_rate=0, rate_limit_rate=0, duplicate_rate=0,
+                                               malformed_rate=0, latency_ms=0, out_of_order=False).update(**faults)
+    return changed
