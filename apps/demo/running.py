@@ -17,7 +17,7 @@ from apps.sla.models import SlaDefinition
 from apps.sla.services import SlaTerms, sla_approve, sla_propose
 
 # Connector code → seconds between polls. Polling is incremental, so a quiet system costs one request.
-POLL_EVERY_S = {"coupa": 120, "kyriba": 120, "bank-api": 300}
+POLL_EVERY_S = {"coupa": 120, "kyriba": 120, "bank-api": 120}
 
 # Sandbox system → faults: enough to show retries, duplicate deliveries skipped and malformed records becoming
 # exceptions, not so much that the demo is all red.
