@@ -38,3 +38,14 @@ def screenshot_path(name: str) -> Path:
     folder = ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{name}.png"
+
+
+def nav_go(page, label: str) -> None:
+    """Follow a main-navigation link as a person does: open the menu that holds it first (templates/base.html)."""
+    nav = page.locator("nav.mainnav")
+    link = nav.get_by_role("link", name=label, exact=True)
+    # `has` is matched inside each menu; a closed menu's links are hidden, which get_by_role skips by default.
+    menu = nav.locator("details.navmenu", has=page.get_by_role("link", name=label, exact=True, include_hidden=True))
+    if menu.count():
+        menu.locator("summary").click()
+    link.click()

@@ -16,6 +16,20 @@ from . import browser as browser_support
 PASSWORD = "s3cret-Pa55word"
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group markers (--dist loadgroup)
+def pytest_collection_modifyitems(config, items):
+    """How `make test` shares the tests between its two processes (pytest-xdist, --dist loadgroup).
+
+    The tests that run real Celery workers (marker `worker`) form one group, run one after another in one
+    process: two sets of worker processes never compete for the two cores under the reliability tests'
+    deadlines. Every other test stays with its module, so module-scoped setup (a browser, the access
+    matrix's demo world, a 30 MB statement) is made once, not once per process.
+    """
+    for item in items:
+        group = "workers" if item.get_closest_marker("worker") is not None else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture
 def entity_de(db) -> LegalEntity:
     return LegalEntity.objects.create(code="DE01", name="Nordwind GmbH", country="DE", functional_currency="EUR",

@@ -19,6 +19,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 
 from apps.audit.services import audit_record
+from apps.common.http import client_ip
 
 
 def _key(username: str, ip_address: str | None) -> str:
@@ -66,7 +67,7 @@ class ThrottledLoginMixin:
 
     def clean(self):
         username = self.data.get("username", "") or ""
-        ip_address = self.request.META.get("REMOTE_ADDR") if self.request else None
+        ip_address = client_ip(self.request) if self.request else None
         remaining = login_lockout_remaining(username=username, ip_address=ip_address)
         if remaining:
             raise forms.ValidationError(self.error_messages["locked_out"], code="locked_out",

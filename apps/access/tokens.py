@@ -15,6 +15,8 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from apps.common.http import client_ip
+
 from .models import ApiToken
 
 TOKEN_PREFIX = "fsk_"
@@ -94,7 +96,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
-        token = token_authenticate(raw, ip_address=request.META.get("REMOTE_ADDR"))
+        token = token_authenticate(raw, ip_address=client_ip(request))
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
         return token_narrow_user(token), token

@@ -9,15 +9,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from apps.common.errors import DomainError
+from apps.common.http import client_ip
 
 from .forms import ApiTokenForm, RevokeForm
 from .roles import Capability
 from .selectors import api_token_list, can, user_capabilities, visible_entities
 from .services import api_token_create, api_token_revoke
-
-
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 @never_cache
@@ -28,7 +25,7 @@ def token_list(request):
     created = None
     if request.method == "POST" and form.is_valid():
         try:
-            token, raw = api_token_create(actor=request.user, ip_address=_ip(request), **form.cleaned_data)
+            token, raw = api_token_create(actor=request.user, ip_address=client_ip(request), **form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -48,7 +45,7 @@ def token_revoke(request, pk: int):
     try:
         form.is_valid()
         api_token_revoke(token=token, actor=request.user, reason=form.cleaned_data.get("reason", ""),
-                         ip_address=_ip(request))
+                         ip_address=client_ip(request))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

@@ -10,6 +10,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 
 from apps.access.selectors import visible_entities
+from apps.common.http import client_ip
 
 from .filtersets import AuditEventFilterSet
 from .selectors import audit_chain_status, audit_diff, audit_event_list
@@ -57,7 +58,7 @@ def audit_export(request):
     """The filtered events as CSV, streamed. The export itself is audited (what was exported, by whom)."""
     filterset = _filtered(request)
     rows = filterset.qs.order_by("id")
-    audit_record(action="audit.export", actor=request.user, ip_address=request.META.get("REMOTE_ADDR"),
+    audit_record(action="audit.export", actor=request.user, ip_address=client_ip(request),
                  after={"filters": {k: v for k, v in request.GET.items() if v}, "rows": rows.count()})
     writer = csv.writer(_Echo())
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from apps.access.roles import Capability
 from apps.access.selectors import can, visible_entities
 from apps.common.errors import DomainError
+from apps.common.http import client_ip
 from apps.jobs.models import Job
 from apps.jobs.selectors import job_get, job_log
 from apps.jobs.summary import summary_links, summary_notes, summary_rows
@@ -54,7 +55,7 @@ def upload_page(request):
                 job = bank_files_upload(
                     files=[IncomingFile(f.name, f.read()) for f in form.cleaned_data["files"]],
                     legal_entity=form.cleaned_data["legal_entity"], actor=request.user,
-                    ip_address=request.META.get("REMOTE_ADDR"))
+                    ip_address=client_ip(request))
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from apps.common.http import client_ip
+
 from .models import CatalogEntry
 from .services import catalog_entry_delete, catalog_entry_save, catalog_entry_snapshot
 
@@ -20,10 +22,10 @@ class CatalogEntryAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         catalog_entry_save(entry=obj, actor=request.user, before=getattr(obj, "_catalog_before", None),
-                           ip_address=request.META.get("REMOTE_ADDR"))
+                           ip_address=client_ip(request))
 
     def delete_model(self, request, obj):
-        catalog_entry_delete(entry=obj, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        catalog_entry_delete(entry=obj, actor=request.user, ip_address=client_ip(request))
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:

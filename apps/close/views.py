@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.access.selectors import visible_entities
 from apps.common.errors import DomainError
+from apps.common.http import client_ip
 
 from .selectors import close_default_period, close_periods, close_readiness
 from .services import close_evidence_export
@@ -42,7 +43,7 @@ def close_evidence(request, fmt: str):
         raise Http404("No such period")
     try:
         evidence = close_evidence_export(period=period, fmt=fmt, actor=request.user,
-                                         ip_address=request.META.get("REMOTE_ADDR"))
+                                         ip_address=client_ip(request))
     except DomainError as exc:
         raise Http404(exc.message) from exc
     response = HttpResponse(evidence.content, content_type=evidence.content_type)

@@ -10,14 +10,11 @@ from django.views.decorators.http import require_POST
 from apps.access.roles import Capability
 from apps.access.selectors import can
 from apps.common.errors import DomainError
+from apps.common.http import client_ip
 
 from . import selectors, services
 from .forms import ScheduleForm
 from .models import Connector
-
-
-def _ip(request):
-    return request.META.get("REMOTE_ADDR")
 
 
 def _get(request, code: str) -> Connector:
@@ -56,7 +53,7 @@ def _act(request, code: str, action) -> object:
 @require_POST
 def connector_run(request, code: str):
     def run(connector):
-        services.connector_run_now(connector=connector, actor=request.user, ip_address=_ip(request))
+        services.connector_run_now(connector=connector, actor=request.user, ip_address=client_ip(request))
         messages.success(request, f"{connector.name} is being polled now; the run appears below when it finishes.")
     return _act(request, code, run)
 
@@ -66,7 +63,8 @@ def connector_toggle(request, code: str):
     enable = request.POST.get("enabled") == "1"
 
     def toggle(connector):
-        services.connector_set_enabled(connector=connector, enabled=enable, actor=request.user, ip_address=_ip(request))
+        services.connector_set_enabled(connector=connector, enabled=enable, actor=request.user,
+                                       ip_address=client_ip(request))
         messages.success(request, f"{connector.name} {'enabled' if enable else 'disabled: no polling, no deliveries'}.")
     return _act(request, code, toggle)
 
@@ -74,7 +72,8 @@ def connector_toggle(request, code: str):
 @require_POST
 def connector_test(request, code: str):
     def test(connector):
-        result = services.connector_test_connection(connector=connector, actor=request.user, ip_address=_ip(request))
+        result = services.connector_test_connection(connector=connector, actor=request.user,
+                                                    ip_address=client_ip(request))
         request.session[f"connector-test-{connector.pk}"] = {"ok": result.ok, "detail": result.detail,
                                                              "elapsed_ms": result.elapsed_ms}
     return _act(request, code, test)
@@ -89,7 +88,7 @@ def connector_schedule(request, code: str):
             raise DomainError(" ".join(e for errs in form.errors.values() for e in errs), code="invalid_interval")
         every = form.every_seconds()
         services.connector_schedule_set(connector=connector, every_seconds=every, actor=request.user,
-                                        ip_address=_ip(request))
+                                        ip_address=client_ip(request))
         when = (f"every {every // 60} min" if every >= 60 else f"every {every} s") if every else "no longer"
         messages.success(request, f"{connector.name} polls {when}." if every else f"{connector.name} no longer polls.")
     return _act(request, code, schedule)

@@ -1,17 +1,20 @@
-"""The control settings proposal form and the review form."""
+"""The control settings proposal form."""
 
 from __future__ import annotations
 
 from django import forms
 
 from apps.exceptions.choices import KINDS
+from apps.governance.forms import ProposalForm
 
 from .defaults import SETTING_FIELDS, ControlSettings
 
 DEFAULT_SCOPE = ""
 
 
-class ControlSettingsForm(forms.Form):
+class ControlSettingsForm(ProposalForm):
+    wide_fields = ("change_note", "close_blocking_kinds")
+
     legal_entity = forms.ChoiceField(label="Applies to", required=False)
     invoice_duplicate_window_days = forms.IntegerField(min_value=0, max_value=366,
                                                        label="Duplicate invoice window (days)",
@@ -38,11 +41,6 @@ class ControlSettingsForm(forms.Form):
     close_blocking_kinds = forms.MultipleChoiceField(
         choices=[(code, f"{kind.label} ({code})") for code, kind in KINDS.items()], required=False,
         widget=forms.CheckboxSelectMultiple, label="Exception kinds that block period close")
-    effective_from = forms.DateTimeField(required=False, label="Effective from (UTC)",
-                                         help_text="empty: as soon as it is approved",
-                                         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    change_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why this change",
-                                  help_text="the approver and the auditors read it")
 
     def __init__(self, *args, entities, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,9 +62,3 @@ class ControlSettingsForm(forms.Form):
         initial = {name: getattr(current, name) for name in SETTING_FIELDS}
         initial["close_blocking_kinds"] = list(current.close_blocking_kinds)
         return initial
-
-
-class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note",
-                           help_text="required when rejecting")

@@ -10,13 +10,15 @@ from django.shortcuts import redirect, render
 from apps.access.roles import Capability
 from apps.access.selectors import can, visible_entities
 from apps.common.errors import DomainError
+from apps.common.http import client_ip
 from apps.exceptions.choices import OPEN_STATUSES
 from apps.exceptions.models import ExceptionCase
 from apps.governance.choices import VersionStatus
+from apps.governance.views import version_decision_post, version_review_rights
 from apps.treasury.choices import BatchStatus
 from apps.treasury.models import PaymentBatch
 
-from .forms import ControlSettingsForm, ReviewForm
+from .forms import ControlSettingsForm
 from .models import ControlSettingsVersion
 from .payments import payment_batch_release, payment_hold_release
 from .selectors import (
@@ -44,10 +46,6 @@ from .suppliers import (
 )
 
 
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
-
-
 def controls_index(request):
     entities = list(visible_entities(request.user).order_by("code"))
     in_effect = control_settings_by_entity([None] + [e.pk for e in entities])
@@ -66,7 +64,8 @@ def control_settings_propose_view(request):
             try:
                 version = control_settings_propose(
                     legal_entity=form.entity(), terms=form.terms(), change_note=form.cleaned_data["change_note"],
-                    effective_from=form.cleaned_data["effective_from"], actor=request.user, ip_address=_ip(request))
+                    effective_from=form.cleaned_data["effective_from"], actor=request.user,
+                    ip_address=client_ip(request))
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -88,32 +87,16 @@ def control_settings_version(request, pk: int):
         version = control_settings_version_get(user=request.user, pk=pk)
     except ControlSettingsVersion.DoesNotExist as exc:
         raise Http404("No such control settings version") from exc
-    form = ReviewForm(request.POST or None)
     if request.method == "POST":
-        try:
-            if request.POST.get("decision") == "withdraw":
-                control_settings_withdraw(version=version, actor=request.user, ip_address=_ip(request))
-                messages.success(request, f"{version} is a draft again; propose a corrected version.")
-            elif form.is_valid() and form.cleaned_data["decision"] == "approve":
-                approved = control_settings_approve(version=version, actor=request.user,
-                                                    note=form.cleaned_data["note"], ip_address=_ip(request))
-                messages.success(request, f"{version} approved: it runs from "
-                                          f"{approved.effective_from:%Y-%m-%d %H:%M} UTC.")
-            elif form.is_valid():
-                control_settings_reject(version=version, actor=request.user, note=form.cleaned_data["note"],
-                                        ip_address=_ip(request))
-                messages.success(request, f"{version} rejected.")
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        return redirect("controls:settings_version", pk=pk)
+        return version_decision_post(request, version=version, back="controls:settings_version", decisions={
+            "withdraw": control_settings_withdraw, "approve": control_settings_approve,
+            "reject": control_settings_reject})
     current = control_settings_for(version.legal_entity)
     siblings = control_settings_versions(user=request.user).filter(legal_entity=version.legal_entity)
     return render(request, "controls/version.html", {
         "version": version, "current": current,
-        "can_review": can(request.user, Capability.CONFIGURE) and version.status == VersionStatus.PROPOSED
-        and version.proposed_by_id != request.user.pk,
-        "can_withdraw": version.status == VersionStatus.PROPOSED and version.proposed_by_id == request.user.pk,
-        "form": form, "history": siblings.order_by("-number")})
+        **version_review_rights(request.user, version),
+        "history": siblings.order_by("-number")})
 
 
 # --- Supplier master governance -----------------------------------------------------------------------------
@@ -130,7 +113,7 @@ def supplier_duplicate_review(request, pk: int):
             decision = supplier_duplicate_decide(
                 case=case, decision=request.POST.get("decision", ""), actor=request.user,
                 supplier_id=int(target) if target.isdigit() else None, note=request.POST.get("note", ""),
-                ip_address=_ip(request))
+                ip_address=client_ip(request))
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -151,11 +134,11 @@ def bank_account_changes(request):
         try:
             if request.POST.get("decision") == "approve":
                 supplier_bank_account_approve(account=account, actor=request.user, note=request.POST.get("note", ""),
-                                              ip_address=_ip(request))
+                                              ip_address=client_ip(request))
                 messages.success(request, f"Bank account {account} of {account.supplier} approved.")
             else:
                 supplier_bank_account_reject(account=account, actor=request.user, note=request.POST.get("note", ""),
-                                             ip_address=_ip(request))
+                                             ip_address=client_ip(request))
                 messages.success(request, f"Bank account {account} of {account.supplier} rejected.")
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -180,14 +163,14 @@ def payment_batch_detail(request, pk: int):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "release":
-                payment_batch_release(batch=batch, actor=request.user, ip_address=_ip(request))
+                payment_batch_release(batch=batch, actor=request.user, ip_address=client_ip(request))
                 messages.success(request, f"Batch {batch.reference} released: it can be sent to the bank.")
             elif request.POST.get("action") == "release_hold":
                 payment = next((p for p in batch.payments.all() if str(p.pk) == request.POST.get("payment")), None)
                 if payment is None:
                     raise Http404("No such payment in this batch")
                 payment_hold_release(payment=payment, actor=request.user, note=request.POST.get("note", ""),
-                                     ip_address=_ip(request))
+                                     ip_address=client_ip(request))
                 messages.success(request, f"Hold on {payment.end_to_end_id} released.")
         except DomainError as exc:
             messages.error(request, exc.message)

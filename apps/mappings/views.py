@@ -13,7 +13,9 @@ from django.views.decorators.http import require_POST
 from apps.access.roles import Capability
 from apps.access.selectors import can
 from apps.common.errors import DomainError
+from apps.common.http import client_ip
 from apps.governance import services as governance
+from apps.governance.views import version_decision_post, version_review_rights
 from apps.masterdata.models import SourceSystem
 from apps.sync.preview import mapping_preview, mapping_samples
 
@@ -36,10 +38,6 @@ from .services import (
 from .transfer import crosswalks_to_csv, version_to_json
 
 
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
-
-
 def _version_or_404(pk: int) -> MappingVersion:
     try:
         return mapping_version_get(pk=pk)
@@ -60,7 +58,9 @@ def mapping_list(request):
 def mapping_version_detail(request, pk: int):
     version = _version_or_404(pk)
     if request.method == "POST":
-        return _decide(request, version)
+        return version_decision_post(request, version=version, back="mappings:version", decisions={
+            "propose": governance.version_propose, "withdraw": governance.version_withdraw,
+            "approve": governance.version_approve, "reject": governance.version_reject})
     against_number = request.GET.get("against", "")
     against = (version.mapping.versions.filter(number=int(against_number)).first() if against_number.isdigit()
                else mapping_version_previous(version))
@@ -73,33 +73,9 @@ def mapping_version_detail(request, pk: int):
         "history": version.mapping.versions.select_related("proposed_by", "reviewed_by"),
         "can_propose": may_approve and version.status == "draft",
         "can_edit": may_approve and version.status == "draft",
-        "can_review": may_approve and version.status == "proposed" and version.proposed_by_id != request.user.pk,
-        "can_withdraw": version.status == "proposed" and version.proposed_by_id == request.user.pk,
+        **version_review_rights(request.user, version),
         "can_branch": may_approve,
         "spec_json": json.dumps(version.spec, indent=2, ensure_ascii=False)})
-
-
-def _decide(request, version: MappingVersion):
-    decision, note = request.POST.get("decision"), request.POST.get("note", "")
-    actions = {
-        "propose": lambda: governance.version_propose(version=version, actor=request.user, note=note,
-                                                      ip_address=_ip(request)),
-        "withdraw": lambda: governance.version_withdraw(version=version, actor=request.user, ip_address=_ip(request)),
-        "approve": lambda: governance.version_approve(version=version, actor=request.user, note=note,
-                                                      ip_address=_ip(request)),
-        "reject": lambda: governance.version_reject(version=version, actor=request.user, note=note,
-                                                    ip_address=_ip(request)),
-    }
-    if decision not in actions:
-        messages.error(request, "Choose propose, withdraw, approve or reject.")
-    else:
-        try:
-            done = actions[decision]()
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"{done}: {done.get_status_display().lower()}.")
-    return redirect("mappings:version", pk=version.pk)
 
 
 def mapping_editor(request, mapping_pk: int, version_pk: int | None = None):
@@ -132,12 +108,12 @@ def _save(request, form: MappingDraftForm, mapping: Mapping, draft: MappingVersi
     data = form.cleaned_data
     fields = {"spec": data["spec"], "schema_version": data["schema_version"],
               "effective_from": data["effective_from"], "change_note": data["change_note"],
-              "actor": request.user, "ip_address": _ip(request)}
+              "actor": request.user, "ip_address": client_ip(request)}
     version = (mapping_draft_update(version=draft, **fields) if draft
                else mapping_draft_create(mapping=mapping, **fields))
     if request.POST.get("then") == "propose":
         version = governance.version_propose(version=version, actor=request.user, note=data["change_note"],
-                                             ip_address=_ip(request))
+                                             ip_address=client_ip(request))
         messages.success(request, f"{version} proposed: someone else must approve it before it runs.")
     else:
         messages.success(request, f"{version} saved as a draft.")
@@ -202,9 +178,10 @@ def mapping_import(request, mapping_pk: int):
         text = upload.read().decode("utf-8-sig")
         if upload.name.lower().endswith(".csv"):
             version = mapping_import_crosswalks(mapping=mapping, csv_text=text, actor=request.user,
-                                                ip_address=_ip(request))
+                                                ip_address=client_ip(request))
         else:
-            version = mapping_import_json(mapping=mapping, content=text, actor=request.user, ip_address=_ip(request))
+            version = mapping_import_json(mapping=mapping, content=text, actor=request.user,
+                                          ip_address=client_ip(request))
     except UnicodeDecodeError:
         messages.error(request, "The file is not UTF-8 text.")
         return redirect("mappings:list")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django import forms
 
 from apps.connectors.models import Connector
+from apps.governance.forms import ProposalForm
 
 from .choices import SlaFlow
 from .services import SlaTerms
 
 
-class SlaProposalForm(forms.Form):
+class SlaProposalForm(ProposalForm):
     flow = forms.ChoiceField(choices=SlaFlow.choices)
     legal_entity = forms.TypedChoiceField(coerce=int, label="Legal entity")
     target_minutes = forms.DecimalField(min_value=0.1, max_digits=8, decimal_places=2,
@@ -30,11 +31,6 @@ class SlaProposalForm(forms.Form):
                                             label="Connector that must poll", to_field_name="code")
     poll_max_gap_minutes = forms.IntegerField(required=False, min_value=1,
                                               label="Successful poll at least every (minutes)")
-    effective_from = forms.DateTimeField(required=False, label="Effective from (UTC)",
-                                         help_text="empty: as soon as it is approved",
-                                         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    change_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why this change",
-                                  help_text="the approver and the auditors read it")
 
     def __init__(self, *args, entities, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,9 +52,3 @@ class SlaProposalForm(forms.Form):
                 "statement_due_local": version.statement_due_local,
                 "statement_business_days_only": version.statement_business_days_only,
                 "poll_connector": version.poll_connector, "poll_max_gap_minutes": version.poll_max_gap_minutes}
-
-
-class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note",
-                           help_text="required when rejecting")

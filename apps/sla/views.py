@@ -9,15 +9,13 @@ from django.shortcuts import redirect, render
 from apps.access.roles import Capability
 from apps.access.selectors import can, visible_entities
 from apps.common.errors import DomainError
+from apps.common.http import client_ip
+from apps.governance.views import version_decision_post, version_review_rights
 
-from .forms import ReviewForm, SlaProposalForm
+from .forms import SlaProposalForm
 from .models import SlaDefinition, SlaVersion
 from .selectors import sla_definitions, sla_version_get, sla_versions_awaiting_review, versions_in_effect
 from .services import sla_approve, sla_propose, sla_reject, sla_withdraw
-
-
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def sla_list(request):
@@ -41,7 +39,7 @@ def sla_propose_view(request):
                                       legal_entity=form.entities[form.cleaned_data["legal_entity"]],
                                       terms=form.terms(), change_note=form.cleaned_data["change_note"],
                                       effective_from=form.cleaned_data["effective_from"], actor=request.user,
-                                      ip_address=_ip(request))
+                                      ip_address=client_ip(request))
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -65,28 +63,11 @@ def sla_version(request, pk: int):
         version = sla_version_get(user=request.user, pk=pk)
     except SlaVersion.DoesNotExist as exc:
         raise Http404("No such SLA version") from exc
-    form = ReviewForm(request.POST or None)
     if request.method == "POST":
-        try:
-            if request.POST.get("decision") == "withdraw":
-                sla_withdraw(version=version, actor=request.user, ip_address=_ip(request))
-                messages.success(request, f"{version} is a draft again; propose a corrected version.")
-            elif form.is_valid() and form.cleaned_data["decision"] == "approve":
-                sla_approve(version=version, actor=request.user, note=form.cleaned_data["note"],
-                            ip_address=_ip(request))
-                messages.success(request, f"{version} approved: it runs from "
-                                          f"{SlaVersion.objects.get(pk=pk).effective_from:%Y-%m-%d %H:%M} UTC.")
-            elif form.is_valid():
-                sla_reject(version=version, actor=request.user, note=form.cleaned_data["note"],
-                           ip_address=_ip(request))
-                messages.success(request, f"{version} rejected.")
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        return redirect("sla:version", pk=pk)
+        return version_decision_post(request, version=version, back="sla:version", decisions={
+            "withdraw": sla_withdraw, "approve": sla_approve, "reject": sla_reject})
     current = versions_in_effect().get(version.definition_id)
     return render(request, "sla/version.html", {
         "version": version, "current": current if current and current.pk != version.pk else None,
-        "can_review": can(request.user, Capability.CONFIGURE) and version.status == "proposed"
-        and version.proposed_by_id != request.user.pk,
-        "can_withdraw": version.status == "proposed" and version.proposed_by_id == request.user.pk,
-        "form": form, "history": version.definition.versions.select_related("proposed_by", "reviewed_by")})
+        **version_review_rights(request.user, version),
+        "history": version.definition.versions.select_related("proposed_by", "reviewed_by")})

@@ -16,6 +16,7 @@ from django.http import HttpResponse, HttpResponseForbidden
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
+from apps.common.http import client_ip
 from apps.exceptions.choices import OPEN_STATUSES
 from apps.exceptions.models import ExceptionCase
 
@@ -40,7 +41,7 @@ def _allowed(request) -> bool:
     if token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         return hmac.compare_digest(given.encode(), token.encode())
-    return request.META.get("REMOTE_ADDR") in {"127.0.0.1", "::1"}
+    return client_ip(request) in {"127.0.0.1", "::1"}
 
 
 def process_metrics() -> bytes:

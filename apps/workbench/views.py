@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from apps.access.selectors import can
 from apps.common.errors import DomainError, PermissionDenied
+from apps.common.http import client_ip
 from apps.exceptions.choices import OPEN_STATUSES
 from apps.exceptions.filtersets import ExceptionFilterSet
 from apps.exceptions.models import ExceptionCase
@@ -30,10 +31,6 @@ from .services import (
     saved_view_delete,
 )
 from .templatetags.workbench_tags import pretty_json
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def _is_htmx(request) -> bool:
@@ -146,7 +143,7 @@ def case_action(request, pk: int, name: str):
         return _refused(request, case, _form_errors(form))
     try:
         message = action_run(action, case=case, data=form.cleaned_data, actor=request.user,
-                             ip_address=_client_ip(request))
+                             ip_address=client_ip(request))
     except DomainError as exc:
         return _refused(request, case, exc.message, forbidden=isinstance(exc, PermissionDenied))
     return _done(request, case, message)
@@ -182,11 +179,11 @@ def edit_review(request, pk: int, edit_pk: int):
     try:
         if form.cleaned_data["decision"] == "approve":
             plan = payload_edit_approve(edit=edit, actor=request.user, note=form.cleaned_data["note"],
-                                        ip_address=_client_ip(request))
+                                        ip_address=client_ip(request))
             message = f"Edit {edit.number} approved; the record replays now and will {plan.would}."
         else:
             payload_edit_reject(edit=edit, actor=request.user, note=form.cleaned_data["note"],
-                                ip_address=_client_ip(request))
+                                ip_address=client_ip(request))
             message = f"Edit {edit.number} rejected; the proposer sees your note."
     except DomainError as exc:
         return _refused(request, case, exc.message, forbidden=isinstance(exc, PermissionDenied))
@@ -202,7 +199,7 @@ def bulk_action(request):
     try:
         ids = None if everything else [int(i) for i in request.POST.getlist("ids")]
         job = bulk_start(actor=request.user, action_name=request.POST.get("action", ""), data=request.POST,
-                         ids=ids, query=query, ip_address=_client_ip(request))
+                         ids=ids, query=query, ip_address=client_ip(request))
     except ValueError:
         messages.error(request, "The selection is not valid; tick the rows again.")
     except PermissionDenied as exc:
@@ -265,5 +262,5 @@ def exception_export(request, fmt: str):
     else:
         response = StreamingHttpResponse(csv_stream(queryset), content_type=EXPORT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="{name}"'
-    export_audit(actor=request.user, fmt=fmt, query=filters_query(request), ip_address=_client_ip(request))
+    export_audit(actor=request.user, fmt=fmt, query=filters_query(request), ip_address=client_ip(request))
     return response

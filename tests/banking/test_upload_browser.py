@@ -7,7 +7,7 @@ import pytest
 
 from apps.banking.choices import UploadStatus
 from apps.banking.models import BankFileUpload, BankStatement
-from tests.browser import screenshot_path
+from tests.browser import nav_go, screenshot_path
 from tests.processes import start_worker
 from tests.samples import facts, require_samples
 from tests.treasury.factories import company_account, month_periods
@@ -34,7 +34,7 @@ def test_upload_a_real_statement_and_a_dangerous_file(page, live_server, login, 
     dangerous = tmp_path / "statement-with-dtd.xml"
     dangerous.write_bytes(DTD_FILE)
     login(page, "theo")
-    page.click("nav.mainnav >> text=Bank files")
+    nav_go(page, "Bank files")
     assert "No bank files uploaded yet" in page.inner_text("#upload-history")
     page.screenshot(path=str(screenshot_path("bank-upload-empty")), full_page=True)
 

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from apps.catalog.models import CatalogEntry
 from apps.demo.services import demo_seed
-from tests.browser import screenshot_path
+from tests.browser import nav_go, screenshot_path
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def test_auditor_reads_the_catalog_and_filters_by_classification(browser, live_s
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
 
-    page.click("nav.mainnav >> text=Catalog")
+    nav_go(page, "Catalog")
     expect(page.locator("table.catalog-table tbody tr")).to_have_count(CatalogEntry.objects.count())
     expect(page.locator(".catalog-gaps")).to_have_count(0)  # the demo catalogues everything
     page.screenshot(path=screenshot_path("catalog-list"), full_page=True)

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.demo.services import demo_seed
-from tests.browser import screenshot_path
+from tests.browser import nav_go, screenshot_path
 
 DEMO_PASSWORD = "finsync-demo"
 
@@ -28,7 +28,7 @@ def test_controller_reads_the_checklist_opens_the_workbench_and_keeps_the_pdf(br
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
 
-    page.click("nav.mainnav >> text=Close")
+    nav_go(page, "Close")
     expect(page.locator("h1")).to_have_text("Period close readiness")
     expect(page.locator(".checklist > li")).to_have_count(4)
     page.select_option("select[name=entity]", "DE01")

@@ -11,7 +11,7 @@ from apps.banking.services import statement_import
 from apps.treasury.choices import BatchStatus, PaymentStatus
 from apps.treasury.models import MatchStatus, ReconciliationMatch
 from apps.treasury.reconciliation import reconciliation_run
-from tests.browser import screenshot_path
+from tests.browser import nav_go, screenshot_path
 
 from .factories import DEBTOR_IBAN, Entry, Statement, camt053, released_batch
 
@@ -31,7 +31,7 @@ def test_pick_a_candidate_on_the_statement(page, live_server, login, treasury_op
     statement = BankStatement.objects.get()
 
     login(page, "theo")
-    page.click("nav.mainnav >> text=Statements")
+    nav_go(page, "Statements")
     assert "1 open" in page.inner_text("table.statements")
     page.screenshot(path=str(screenshot_path("bank-statements")), full_page=True)
     page.click(f"a[href='/bank/statements/{statement.pk}/']")

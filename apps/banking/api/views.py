@@ -9,6 +9,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from apps.access.selectors import entity_ids
+from apps.common.http import client_ip
 from apps.treasury.models import PaymentInstruction, ReconciliationMatch
 from apps.treasury.reconciliation import reconciliation_confirm, reconciliation_match_manual, reconciliation_undo
 from apps.treasury.selectors import payment_get, payment_matches, payment_status_history, reconciliation_matches
@@ -57,12 +58,11 @@ class BankFileUploadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
             # Another entity's code answers like an unknown one: no hint that it exists.
             return Response({"legal_entity": ["Unknown legal entity."]}, status=status.HTTP_400_BAD_REQUEST)
         job = bank_files_upload(files=files, legal_entity=entity, actor=request.user, channel=FileChannel.API,
-                                ip_address=request.META.get("REMOTE_ADDR"))
+                                ip_address=client_ip(request))
         uploads = BankFileUpload.objects.filter(job=job).select_related("legal_entity", "uploaded_by").order_by("id")
         return Response({"job": job.pk, "job_url": f"/api/v1/jobs/{job.pk}/",
                          "uploads": BankFileUploadSerializer(uploads, many=True).data},
                         status=status.HTTP_202_ACCEPTED)
-
 
 
 class StatementViewSet(viewsets.ReadOnlyModelViewSet):

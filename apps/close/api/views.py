@@ -9,6 +9,8 @@ from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from apps.common.http import client_ip
+
 from ..selectors import close_readiness
 from ..services import close_evidence_export
 from ..views import close_scope
@@ -67,7 +69,7 @@ def close_readiness_view(request):
 def close_evidence_view(request):
     """The evidence file (audited, with the SHA-256 of its facts in the X-Evidence-SHA256 header)."""
     evidence = close_evidence_export(period=_period(request), fmt=request.query_params.get("file", "csv"),
-                                     actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+                                     actor=request.user, ip_address=client_ip(request))
     response = HttpResponse(evidence.content, content_type=evidence.content_type)
     response["Content-Disposition"] = f'attachment; filename="{evidence.filename}"'
     response["X-Evidence-SHA256"] = evidence.digest

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from apps.access.roles import Capability
 from apps.common.api import capability
+from apps.common.http import client_ip
 from apps.connectors.models import Connector
 from apps.connectors.services import connector_run_now, connector_set_enabled, connector_test_connection
 
@@ -19,34 +20,32 @@ class ConnectorViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ConnectorSerializer
     queryset = Connector.objects.select_related("system").order_by("code")
 
-    def _ip(self) -> str | None:
-        return self.request.META.get("REMOTE_ADDR")
-
     @extend_schema(request=None, responses={202: dict})
     @action(detail=True, methods=["post"], permission_classes=CONFIGURE)
     def run(self, request, pk=None):
         connector = self.get_object()
-        connector_run_now(connector=connector, actor=request.user, ip_address=self._ip())
+        connector_run_now(connector=connector, actor=request.user, ip_address=client_ip(request))
         return Response({"queued": True, "connector": connector.code}, status=202)
 
     @extend_schema(request=None, responses=ConnectorSerializer)
     @action(detail=True, methods=["post"], permission_classes=CONFIGURE)
     def enable(self, request, pk=None):
         connector = connector_set_enabled(connector=self.get_object(), enabled=True, actor=request.user,
-                                          ip_address=self._ip())
+                                          ip_address=client_ip(request))
         return Response(ConnectorSerializer(connector).data)
 
     @extend_schema(request=None, responses=ConnectorSerializer)
     @action(detail=True, methods=["post"], permission_classes=CONFIGURE)
     def disable(self, request, pk=None):
         connector = connector_set_enabled(connector=self.get_object(), enabled=False, actor=request.user,
-                                          ip_address=self._ip())
+                                          ip_address=client_ip(request))
         return Response(ConnectorSerializer(connector).data)
 
     @extend_schema(request=None, responses=ConnectionTestSerializer)
     @action(detail=True, methods=["post"], url_path="test-connection", permission_classes=CONFIGURE)
     def test_connection(self, request, pk=None):
-        result = connector_test_connection(connector=self.get_object(), actor=request.user, ip_address=self._ip())
+        result = connector_test_connection(connector=self.get_object(), actor=request.user,
+                                           ip_address=client_ip(request))
         return Response(ConnectionTestSerializer(result).data)
 
     @extend_schema(responses=ConnectorRunSerializer(many=True))

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from apps.access.roles import Capability
 from apps.common.api import capability
+from apps.common.http import client_ip
 from apps.controls.payments import payment_batch_release
 from apps.controls.selectors import payment_batches
 
@@ -23,5 +24,5 @@ class PaymentBatchViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], permission_classes=[capability(Capability.RELEASE_PAYMENTS)])
     def release(self, request, pk=None):
         batch = payment_batch_release(batch=self.get_object(), actor=request.user,
-                                      ip_address=request.META.get("REMOTE_ADDR"))
+                                      ip_address=client_ip(request))
         return Response(PaymentBatchSerializer(self.get_queryset().get(pk=batch.pk)).data)

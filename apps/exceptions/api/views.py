@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from apps.access.roles import Capability
 from apps.common.api import capability
+from apps.common.http import client_ip
 from apps.exceptions import services
 from apps.exceptions.filtersets import ExceptionFilterSet
 from apps.exceptions.selectors import exception_queryset
@@ -16,10 +17,6 @@ from .serializers import (
     IgnoreSerializer,
     ResolveSerializer,
 )
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 class ExceptionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -42,7 +39,7 @@ class ExceptionViewSet(viewsets.ReadOnlyModelViewSet):
         params = ResolveSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         return self._respond(services.exception_resolve(case=self.get_object(), actor=request.user,
-                                                        ip_address=_client_ip(request), **params.validated_data))
+                                                        ip_address=client_ip(request), **params.validated_data))
 
     @extend_schema(request=IgnoreSerializer, responses=ExceptionDetailSerializer)
     @action(detail=True, methods=["post"], permission_classes=[capability(Capability.RESOLVE)])
@@ -50,7 +47,7 @@ class ExceptionViewSet(viewsets.ReadOnlyModelViewSet):
         params = IgnoreSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         return self._respond(services.exception_ignore(case=self.get_object(), actor=request.user,
-                                                       ip_address=_client_ip(request), **params.validated_data))
+                                                       ip_address=client_ip(request), **params.validated_data))
 
     @extend_schema(request=AssignSerializer, responses=ExceptionDetailSerializer)
     @action(detail=True, methods=["post"], permission_classes=[capability(Capability.RESOLVE)])
@@ -58,10 +55,10 @@ class ExceptionViewSet(viewsets.ReadOnlyModelViewSet):
         params = AssignSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         return self._respond(services.exception_assign(case=self.get_object(), owner=params.validated_data["owner"],
-                                                       actor=request.user, ip_address=_client_ip(request)))
+                                                       actor=request.user, ip_address=client_ip(request)))
 
     @extend_schema(request=None, responses=ExceptionDetailSerializer)
     @action(detail=True, methods=["post"], permission_classes=[capability(Capability.RESOLVE)])
     def claim(self, request, pk=None):
         return self._respond(services.exception_claim(case=self.get_object(), actor=request.user,
-                                                      ip_address=_client_ip(request)))
+                                                      ip_address=client_ip(request)))

@@ -13,6 +13,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from apps.common.errors import DomainError
+from apps.common.http import client_ip
 from apps.governance import services as governance
 from apps.sync.preview import mapping_preview
 
@@ -42,10 +43,6 @@ from .serializers import (
     SchemaErrorSerializer,
     SchemaSummarySerializer,
 )
-
-
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 class MappingViewSet(viewsets.ReadOnlyModelViewSet):
@@ -103,10 +100,10 @@ class MappingViewSet(viewsets.ReadOnlyModelViewSet):
         content = params.validated_data["content"]
         if params.validated_data["format"] == "csv":
             version = mapping_import_crosswalks(mapping=mapping, csv_text=content, actor=request.user,
-                                                ip_address=_ip(request))
+                                                ip_address=client_ip(request))
         else:
             version = mapping_import_json(mapping=mapping, content=content, actor=request.user,
-                                          ip_address=_ip(request))
+                                          ip_address=client_ip(request))
         return Response(MappingVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
@@ -122,7 +119,7 @@ class MappingVersionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
     def create(self, request, *args, **kwargs):
         params = DraftSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        version = mapping_draft_create(**params.validated_data, actor=request.user, ip_address=_ip(request))
+        version = mapping_draft_create(**params.validated_data, actor=request.user, ip_address=client_ip(request))
         return Response(MappingVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DraftUpdateSerializer, responses=MappingVersionSerializer)
@@ -131,7 +128,7 @@ class MappingVersionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
         params = DraftUpdateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         version = mapping_draft_update(version=version, **params.validated_data, actor=request.user,
-                                       ip_address=_ip(request))
+                                       ip_address=client_ip(request))
         return Response(MappingVersionSerializer(version).data)
 
     def partial_update(self, request, *args, **kwargs):
@@ -141,13 +138,13 @@ class MappingVersionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
         params = DraftUpdateSerializer(data=merged)
         params.is_valid(raise_exception=True)
         version = mapping_draft_update(version=version, **params.validated_data, actor=request.user,
-                                       ip_address=_ip(request))
+                                       ip_address=client_ip(request))
         return Response(MappingVersionSerializer(version).data)
 
     def _decide(self, request, service):
         params = DecisionSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        kwargs = {"version": self.get_object(), "actor": request.user, "ip_address": _ip(request)}
+        kwargs = {"version": self.get_object(), "actor": request.user, "ip_address": client_ip(request)}
         if service is not governance.version_withdraw:
             kwargs["note"] = params.validated_data["note"]
         return Response(MappingVersionSerializer(service(**kwargs)).data)

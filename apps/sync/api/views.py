@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from apps.access.roles import Capability
 from apps.common.api import capability
+from apps.common.http import client_ip
 from apps.connectors.models import Connector
 from apps.sync.filtersets import SyncRecordFilterSet
 from apps.sync.inbound import inbound_event_receive
@@ -75,7 +76,7 @@ class InboundEventView(APIView):
         outcome = inbound_event_receive(
             connector=target, body=request.body, timestamp=request.headers.get("X-FinSync-Timestamp"),
             signature=request.headers.get("X-FinSync-Signature"),
-            idempotency_key=request.headers.get("Idempotency-Key"), remote_addr=request.META.get("REMOTE_ADDR"))
+            idempotency_key=request.headers.get("Idempotency-Key"), remote_addr=client_ip(request))
         return Response(outcome.body, status=outcome.status)
 
 

@@ -7,16 +7,13 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.common.http import client_ip
 from apps.exceptions.models import ExceptionCase
 from apps.exceptions.selectors import exception_get
 from apps.workbench.bulk import bulk_start
 from apps.workbench.services import case_replay
 
 from .serializers import BulkSerializer, BulkStartedSerializer, CaseReplayResultSerializer, CaseReplaySerializer
-
-
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 class CaseReplayView(APIView):
@@ -45,6 +42,6 @@ class BulkView(APIView):
         params.is_valid(raise_exception=True)
         job = bulk_start(actor=request.user, action_name=params.validated_data["action"],
                          data=params.validated_data["data"], ids=params.validated_data["ids"],
-                         query=params.validated_data["query"], ip_address=_ip(request))
+                         query=params.validated_data["query"], ip_address=client_ip(request))
         return Response({"job_id": job.pk, "total": job.progress_total, "url": f"/api/v1/jobs/{job.pk}/"},
                         status=status.HTTP_202_ACCEPTED)
