@@ -209,7 +209,9 @@ def bank_formats_section() -> str:
 
 def render_reconciliation(r: dict) -> str:
     rules = ", ".join(f"{rule} {n:,}" for rule, n in r["matched_by_rule"].items())
-    phases = [f"| {name} | {seconds} |" for name, seconds in r["phase_seconds"].items() if name != "total"]
+    cpu = r.get("phase_database_cpu_seconds", {})
+    phases = [f"| {name} | {seconds} | {cpu.get(name, '—')} |" for name, seconds in r["phase_seconds"].items()
+              if name != "total"]
     return "\n".join([
         "## Reconciliation at scale",
         "",
@@ -221,12 +223,14 @@ def render_reconciliation(r: dict) -> str:
         "",
         "| figure | value |",
         "|---|---:|",
-        f"| whole run, seconds | {r['seconds']} |",
+        f"| whole run, wall seconds | {r['seconds']} |",
+        f"| CPU seconds of the database process / of Python | {r.get('database_cpu_seconds', '—')} / "
+        f"{r.get('python_cpu_seconds', '—')} |",
         f"| lines matched | {r['lines_matched']:,} ({rules}) |",
         f"| ambiguous / unmatched lines | {r['ambiguous']:,} / {r['unmatched']:,} |",
         "",
-        "| phase (seconds) | |",
-        "|---|---:|",
+        "| phase (nested: `end_to_end_id.*` are parts of `end_to_end_id`) | wall s | database CPU s |",
+        "|---|---:|---:|",
         *phases,
         "",
         "Every rule runs set-based on PostgreSQL (apps/treasury/reconciliation_sets.py): rule 1 by one join and "

@@ -282,6 +282,7 @@ def _run_set_based(result: RunResult, *, bank_account, legal_entity, actor, wind
     with sets.timed(result, "end_to_end_id"):
         ambiguous_pairs = sets.run_rule_one(result, params=params, lines=lines, accounts=accounts, actor=actor)
     with transaction.atomic(), connection.cursor() as cursor:
+        sets.lock_run(cursor)
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute("SET LOCAL work_mem = '128MB'")
         try:

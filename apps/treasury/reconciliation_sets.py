@@ -48,7 +48,9 @@ from .models import (
 
 OPEN_LINE_STATUSES = (ReconciliationStatus.UNMATCHED, ReconciliationStatus.AMBIGUOUS)
 MATCHABLE_PAYMENT_STATUSES = (PaymentStatus.SENT, PaymentStatus.ACCEPTED, PaymentStatus.SETTLED)
-FETCH = 20_000
+# Two runs at once (the beat schedule and a person's "run now") take turns, transaction by transaction: the
+# second then sees what the first matched instead of failing on the "held once" unique indexes.
+RUN_LOCK_KEY = 727_101  # arbitrary, constant advisory-lock id
 
 TABLES = {"line": StatementLine._meta.db_table, "statement": BankStatement._meta.db_table,
           "payment": PaymentInstruction._meta.db_table, "batch": PaymentBatch._meta.db_table,
@@ -155,6 +157,11 @@ _E2E_WRITE = [
 ]
 
 
+def lock_run(cursor) -> None:
+    """Wait for another run's transaction to end (see RUN_LOCK_KEY); released at commit or rollback."""
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RUN_LOCK_KEY])
+
+
 def sql(template: str) -> str:
     return template.format(**TABLES)
 
@@ -170,6 +177,7 @@ def run_rule_one(result, *, params: dict, lines: str, accounts: str, actor) -> l
     with timed(result, "end_to_end_id.commit_and_all"), transaction.atomic(), connection.cursor() as cursor:
         # Large sets joined on equality keys: hash joins; the run is idempotent, so its commit need not wait for
         # the WAL flush (after a crash, running it again redoes what was lost).
+        lock_run(cursor)
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL enable_nestloop = off")

@@ -9,6 +9,7 @@ whole ``reason``), the lines' statuses and the run's counts must be equal.
 from __future__ import annotations
 
 import random
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -133,3 +134,28 @@ def test_a_second_run_changes_nothing(entity_de, account):
 
     assert _outcome(RunResult())[:2] == before
     assert (dict(again.matched), again.payments_matched) == ({}, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_take_turns_and_match_each_line_once(entity_de, account):
+    _world(entity_de, account, 5)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            reconciliation_run()
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    held = ReconciliationMatchItem.objects.filter(is_active=True, statement_line__isnull=False)
+    assert errors == []
+    assert held.count() == held.values("statement_line").distinct().count() > 0
+    assert StatementLine.objects.filter(reconciliation_status="matched").count() == held.count()
