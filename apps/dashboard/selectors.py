@@ -9,6 +9,8 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from apps.access.selectors import visible_entities
 from apps.banking.models import CompanyBankAccount
+from apps.exceptions.choices import OPEN_STATUSES, Severity
+from apps.exceptions.models import ExceptionCase
 from apps.ledger.choices import PeriodStatus
 from apps.ledger.models import AccountingPeriod
 from apps.procurement.choices import InvoiceStatus, PurchaseOrderStatus
@@ -33,6 +35,8 @@ class EntitySummary:
     cash: list[tuple[str, Decimal]] = field(default_factory=list)
     open_period: str = ""
     closed_periods: int = 0
+    open_exceptions: int = 0
+    urgent_exceptions: int = 0
 
 
 def home_summaries(*, user) -> list[EntitySummary]:
@@ -74,6 +78,12 @@ def home_summaries(*, user) -> list[EntitySummary]:
             totals[key] = totals.get(key, Decimal(0)) + account["balance"]
     for (entity_id, currency), amount in sorted(totals.items()):
         by_id[entity_id].cash.append((currency, amount))
+
+    urgent = [Severity.HIGH, Severity.CRITICAL]
+    for row in (ExceptionCase.objects.filter(legal_entity_id__in=ids, status__in=OPEN_STATUSES)
+                .values("legal_entity_id").annotate(n=Count("id"), urgent=Count("id", filter=Q(severity__in=urgent)))):
+        summary = by_id[row["legal_entity_id"]]
+        summary.open_exceptions, summary.urgent_exceptions = row["n"], row["urgent"]
 
     for row in (AccountingPeriod.objects.filter(legal_entity_id__in=ids)
                 .values("legal_entity_id").annotate(

@@ -52,3 +52,30 @@ def test_home_query_count_does_not_grow_with_data(client, django_assert_max_num_
     client.force_login(get_user_model().objects.get(username="treasury"))
     with django_assert_max_num_queries(16):
         client.get("/")
+
+
+def test_home_counts_each_entitys_open_exceptions_and_links_to_them(client):
+    from django.utils import timezone
+
+    from apps.exceptions.models import ExceptionCase
+    from apps.masterdata.models import LegalEntity
+
+    demo_seed()
+    now = timezone.now()
+    entities = {e.code: e for e in LegalEntity.objects.all()}
+    for code, severity, status in [("DE01", "high", "open"), ("DE01", "low", "assigned"), ("DE01", "critical",
+                                                                                          "resolved"),
+                                   ("GB01", "medium", "open"), ("US01", "critical", "open")]:
+        ExceptionCase.objects.create(kind="journal.unbalanced", title="Journal does not balance", severity=severity,
+                                     status=status, legal_entity=entities[code],
+                                     fingerprint=f"{code}-{severity}-{status}", dedup_key=f"{code}-{severity}-{status}",
+                                     first_seen=now, last_seen=now)
+    client.force_login(get_user_model().objects.get(username="controller"))
+
+    response = client.get("/")
+
+    summaries = {s.entity.code: s for s in response.context["summaries"]}
+    assert [(summaries[c].open_exceptions, summaries[c].urgent_exceptions) for c in ("DE01", "GB01", "NL01")] == [
+        (2, 1), (1, 0), (0, 0)]
+    assert f'href="/workbench/?legal_entity_id={entities["DE01"].pk}"'.encode() in response.content
+    assert b"1 high or critical" in response.content
