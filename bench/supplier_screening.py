@@ -9,6 +9,7 @@ and a third new firms."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import statistics
 import sys
@@ -131,12 +132,13 @@ def main() -> None:
             times.append((time.perf_counter() - started) * 1000)
             flagged += bool(found)
     times.sort()
+    load = os.getloadavg()[0]  # the machine is shared: how busy it was while the screenings ran
     result = {
         "vendor": connection.vendor, "suppliers": SUPPLIERS, "generate_seconds": round(gen["seconds"], 1),
         "screenings": SCREENINGS, "flagged": flagged, "screenings_per_s": round(SCREENINGS / total["seconds"], 1),
         "p50_ms": round(statistics.median(times), 2), "p95_ms": round(times[int(0.95 * len(times)) - 1], 2),
         "max_ms": round(times[-1], 2), "cold_de_ms": round(cold["DE"], 1), "cold_all_ms": round(sum(cold.values()), 1),
-        "de_block": sum(1 for c, _ in names if c == "DE"),
+        "de_block": sum(1 for c, _ in names if c == "DE"), "load_screening": round(load, 1),
     }
     print(json.dumps(result), flush=True)  # the screening figures, even if the report below is cut short
     with timer() as report:
@@ -145,7 +147,7 @@ def main() -> None:
     for pair in pairs:
         by_kind[pair.matched_on] = by_kind.get(pair.matched_on, 0) + 1
     print(json.dumps({**result, "report_seconds": round(report["seconds"], 1), "report_pairs": len(pairs),
-                      "report_by_kind": by_kind}))
+                      "report_by_kind": by_kind, "load_report": round(os.getloadavg()[0], 1)}))
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,11 +1,17 @@
-"""The control settings proposal form."""
+"""The control settings proposal form and the payment batch create form."""
 
 from __future__ import annotations
 
-from django import forms
+from decimal import Decimal
 
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from apps.common.money import quantize
 from apps.exceptions.choices import KINDS
 from apps.governance.forms import ProposalForm
+from apps.masterdata.validators import normalize_iban, validate_bic
 
 from .defaults import SETTING_FIELDS, ControlSettings
 
@@ -62,3 +68,64 @@ class ControlSettingsForm(ProposalForm):
         initial = {name: getattr(current, name) for name in SETTING_FIELDS}
         initial["close_blocking_kinds"] = list(current.close_blocking_kinds)
         return initial
+
+
+class PaymentBatchForm(forms.Form):
+    """The batch header and the payment instructions picked for it (choices limited to the user's entities)."""
+
+    debtor_account = forms.ModelChoiceField(queryset=None, label="Pay from", empty_label=None)
+    requested_execution_date = forms.DateField(label="Execution date", widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(max_length=35, required=False, label="Reference (message id)",
+                                help_text="left empty, FinSync makes one")
+    payments = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+                                              label="Payment instructions awaiting a batch")
+    idempotency_key = forms.CharField(max_length=80, widget=forms.HiddenInput)
+
+    def __init__(self, *args, accounts, payments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["debtor_account"].queryset = accounts
+        self.fields["debtor_account"].label_from_instance = (
+            lambda a: f"{a.legal_entity.code} · {a.name} · {a.iban or a.account_number} ({a.currency})")
+        self.fields["payments"].queryset = payments
+        self.fields["payments"].label_from_instance = (
+            lambda p: f"{p.end_to_end_id} · {p.creditor_name} · {quantize(p.amount, p.currency)} {p.currency} · "
+                      f"{p.requested_date:%Y-%m-%d}"
+                      f"{' · held' if p.status == 'held' else ''}")
+
+    def clean_requested_execution_date(self):
+        day = self.cleaned_data["requested_execution_date"]
+        if day < timezone.localdate():
+            raise forms.ValidationError("The execution date cannot be in the past.")
+        return day
+
+
+class EnteredPaymentForm(forms.Form):
+    """One payment typed in: creditor IBAN (and BIC), amount in the batch currency, remittance text."""
+
+    iban = forms.CharField(max_length=42, label="Creditor IBAN",
+                           widget=forms.TextInput(attrs={"aria-label": "Creditor IBAN", "autocomplete": "off",
+                                                         "size": 34}))
+    bic = forms.CharField(max_length=11, required=False, label="BIC",
+                          widget=forms.TextInput(attrs={"aria-label": "BIC", "autocomplete": "off"}))
+    amount = forms.DecimalField(min_value=Decimal("0.001"), max_digits=15, decimal_places=3, label="Amount",
+                                widget=forms.NumberInput(attrs={"aria-label": "Amount", "step": "0.01"}))
+    remittance_info = forms.CharField(max_length=140, required=False, label="Remittance information",
+                                      widget=forms.TextInput(attrs={"aria-label": "Remittance information"}))
+
+    def clean_iban(self):
+        try:
+            return normalize_iban(self.cleaned_data["iban"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages[0]) from exc
+
+    def clean_bic(self):
+        value = self.cleaned_data["bic"].strip().upper()
+        if value:
+            try:
+                validate_bic(value)
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.messages[0]) from exc
+        return value
+
+
+EnteredPaymentFormSet = forms.formset_factory(EnteredPaymentForm, extra=3, max_num=50)

@@ -1,12 +1,16 @@
 """Invoice controls on a canonical supplier invoice (apps/mappings/schemas/supplier_invoice.v1.json).
 
+Approved invoices are stored as SupplierInvoice rows by the flow's handler (apps.procurement.services), so both
+controls judge an invoice against the invoices stored before it.
+
 - **Duplicate** (blocking, `invoice.duplicate`): an invoice of the same supplier with the same normalised number
   and the same gross amount in the same currency, dated within the entity's `invoice_duplicate_window_days`,
   is already in FinSync (a SupplierInvoice row, or another approved invoice record delivered earlier).
 - **Match** (`invoice.match`, raised without holding the invoice back: the commitment to the cash forecast and
   the AP posting go at once, the exception blocks it for payment the way an ERP's payment block does): each
   line naming a purchase order is matched two-way with the PO line (unit price, quantity ordered) and, once
-  the PO has goods receipts, three-way with the quantity received — within the entity's tolerances. A line
+  the PO has goods receipts, three-way with the quantity received — within the entity's tolerances; quantities
+  billed on earlier stored invoices of the same PO line count too (no over-billing in instalments). A line
   naming only a PO (no line, quantity or price) is matched on amount against the PO total. A PO FinSync does
   not hold (its source does not sync purchase orders) is left to the ERP's own match.
 """
@@ -28,6 +32,7 @@ from apps.procurement.models import (
     SupplierInvoice,
     normalize_invoice_number,
 )
+from apps.procurement.selectors import invoice_supplier, invoiced_quantities
 from apps.sync.choices import RecordStatus
 from apps.sync.models import SyncRecord
 
@@ -66,8 +71,7 @@ def _supplier_key(canonical: dict) -> dict:
 
 
 def _supplier(entity: LegalEntity, canonical: dict) -> Supplier | None:
-    number = canonical.get("supplier_number")
-    return Supplier.objects.filter(legal_entity=entity, number=number).first() if number else None
+    return invoice_supplier(entity=entity, canonical=canonical)
 
 
 def invoice_duplicates(canonical: dict, *, entity: LegalEntity, settings: ControlSettings) -> list[str]:
@@ -81,7 +85,8 @@ def invoice_duplicates(canonical: dict, *, entity: LegalEntity, settings: Contro
     if supplier is not None:
         for invoice in SupplierInvoice.objects.filter(
                 supplier=supplier, normalized_number=number, currency=currency, gross_amount=gross,
-                invoice_date__range=(day - window, day + window)).order_by("invoice_date"):
+                invoice_date__range=(day - window, day + window)).exclude(
+                    source_id=str(canonical["source_id"])).order_by("invoice_date"):  # itself, stored earlier
             found.append(f"invoice {invoice.number} of {invoice.invoice_date} in FinSync")
     key = _supplier_key(canonical)
     earlier = (SyncRecord.objects
@@ -130,6 +135,9 @@ def invoice_match_problems(canonical: dict, *, entity: LegalEntity, settings: Co
         legal_entity=entity, number__in={line["po_number"] for line in lines}).prefetch_related("lines")}
     problems: list[str] = []
     received = _received(orders.values())
+    # What earlier stored invoices already billed on these PO lines counts against ordered and received.
+    before = invoiced_quantities(po_line_ids=[pl.pk for po in orders.values() for pl in po.lines.all()],
+                                 exclude_source_id=str(canonical["source_id"]))
     price = {"pct": settings.match_price_tolerance_pct, "absolute": settings.match_price_tolerance_abs}
     qty = {"pct": settings.match_quantity_tolerance_pct, "absolute": settings.match_quantity_tolerance_abs}
     amounts: dict[str, Decimal] = defaultdict(Decimal)
@@ -149,11 +157,14 @@ def invoice_match_problems(canonical: dict, *, entity: LegalEntity, settings: Co
         where = f"PO {po.number} line {po_line.line_no}"
         if not within_tolerance(unit_price, po_line.unit_price, **price):
             problems.append(f"{where}: unit price {_price(unit_price)} against {_price(po_line.unit_price)} ordered")
-        if not not_above_tolerance(quantity, po_line.quantity, **qty):
-            problems.append(f"{where}: {_qty(quantity)} invoiced against {_qty(po_line.quantity)} ordered")
+        earlier = before.get(po_line.pk, Decimal(0))
+        billed = quantity + earlier
+        said = f"{_qty(billed)} invoiced" + (f" ({_qty(earlier)} on earlier invoices)" if earlier else "")
+        if not not_above_tolerance(billed, po_line.quantity, **qty):
+            problems.append(f"{where}: {said} against {_qty(po_line.quantity)} ordered")
         got = received["lines"].get(po_line.pk, Decimal(0))
-        if po.pk in received["orders"] and not not_above_tolerance(quantity, got, **qty):
-            problems.append(f"{where}: {_qty(quantity)} invoiced against {_qty(got)} received")
+        if po.pk in received["orders"] and not not_above_tolerance(billed, got, **qty):
+            problems.append(f"{where}: {said} against {_qty(got)} received")
     for number, amount in sorted(amounts.items()):
         if not not_above_tolerance(amount, orders[number].total_amount, **price):
             problems.append(f"PO {number}: {_price(amount)} invoiced against {_price(orders[number].total_amount)} "

@@ -12,20 +12,24 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
 
 from apps.access.roles import Capability
 from apps.access.selectors import can, entity_ids
 from apps.audit.services import audit_record
 from apps.banking.models import CompanyBankAccount
 from apps.common.errors import DomainError, PermissionDenied
-from apps.common.money import is_currency, quantize
+from apps.common.money import is_currency, minor_units, quantize
 from apps.exceptions.choices import OPEN_STATUSES
 from apps.exceptions.models import ExceptionCase
 from apps.exceptions.services import exception_raise, exceptions_auto_resolve
 from apps.masterdata.choices import BankAccountStatus
 from apps.masterdata.models import LegalEntity, SupplierBankAccount
+from apps.masterdata.validators import normalize_iban
 from apps.treasury.choices import BatchStatus, PaymentStatus
 from apps.treasury.models import PaymentBatch, PaymentInstruction
 
@@ -170,13 +174,21 @@ def payment_hold_release(*, payment: PaymentInstruction, actor, note: str,
 @transaction.atomic
 def payment_batch_create(*, legal_entity: LegalEntity, debtor_account: CompanyBankAccount,
                          payments: list[PaymentInstruction], requested_execution_date: date, actor,
-                         reference: str = "", ip_address: str | None = None) -> PaymentBatch:
-    """Put unbatched payments of one entity and currency into a batch awaiting release by someone else."""
+                         reference: str = "", idempotency_key: str = "", ip_address: str | None = None) -> PaymentBatch:
+    """Put unbatched payments of one entity and currency into a batch awaiting release by someone else.
+    With an `idempotency_key`, the same key again answers with the batch it created (its creator only)."""
     _require(actor, "create payment batches")
     if legal_entity.pk not in entity_ids(actor) or debtor_account.legal_entity_id != legal_entity.pk:
         raise DomainError("No such legal entity or bank account.", code="not_found")
+    key = idempotency_key.strip()
+    if len(key) > 80:
+        raise DomainError("An idempotency key has at most 80 characters.", code="invalid_key")
+    if key and (existing := _batch_for_key(key, actor)) is not None:
+        return existing
     ids = sorted({p.pk for p in payments})
     rows = list(PaymentInstruction.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    if key and (existing := _batch_for_key(key, actor)) is not None:
+        return existing  # a concurrent submit of the same form got the payments' locks first and committed
     if not rows or len(rows) != len(ids):
         raise DomainError("Choose at least one payment.", code="no_payments")
     currencies = {p.currency for p in rows}
@@ -189,12 +201,103 @@ def payment_batch_create(*, legal_entity: LegalEntity, debtor_account: CompanyBa
     batch = PaymentBatch.objects.create(
         legal_entity=legal_entity, debtor_account=debtor_account, currency=currencies.pop(),
         reference=reference or f"FS{now:%Y%m%d%H%M%S%f}"[:35], requested_execution_date=requested_execution_date,
-        status=BatchStatus.PENDING_RELEASE, created_by=actor)
+        status=BatchStatus.PENDING_RELEASE, created_by=actor, idempotency_key=key)
     PaymentInstruction.objects.filter(pk__in=ids).update(batch=batch, updated_at=now)
     audit_record(action="payment_batch.created", actor=actor, obj=batch, legal_entity=legal_entity,
-                 after={"payments": len(ids), "total": str(sum(p.amount for p in rows)), "currency": batch.currency},
-                 ip_address=ip_address)
+                 after={"payments": len(ids), "total": str(sum(p.amount for p in rows)), "currency": batch.currency,
+                        "key": key}, ip_address=ip_address)
     return batch
+
+
+def _batch_for_key(key: str, actor) -> PaymentBatch | None:
+    batch = PaymentBatch.objects.filter(idempotency_key=key).first()
+    if batch is not None and batch.created_by_id != actor.pk:
+        raise DomainError("This idempotency key was used for another person's batch; use a new key.",
+                          code="idempotency_conflict")
+    return batch
+
+
+# --- the batch form: picked payment instructions plus payments typed in ------------------------------------
+
+@dataclass(frozen=True)
+class EnteredPayment:
+    """A payment typed into the batch form: to a creditor IBAN (and optionally its BIC), for an amount."""
+
+    iban: str
+    amount: Decimal
+    bic: str = ""
+    remittance_info: str = ""
+
+
+def _same_bank(bic: str, other: str) -> bool:
+    """BIC8 and BIC11 of the same bank's head office ("COBADEFF" and "COBADEFFXXX") are the same."""
+    return bic.ljust(11, "X") == other.ljust(11, "X")
+
+
+def entered_payment_account(*, legal_entity: LegalEntity, currency: str, entry: EnteredPayment) -> SupplierBankAccount:
+    """The approved supplier bank account an entered payment goes to, or DomainError saying what is wrong: the
+    IBAN and BIC must be valid (schwifty), the IBAN an approved account of one of the entity's suppliers in the
+    batch currency (new creditors go through the supplier bank-account approval first), and the BIC, when
+    given, that of the account's bank."""
+    try:
+        iban = normalize_iban(entry.iban)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], code="invalid_iban") from exc
+    try:
+        bic = BIC(entry.bic.strip()).compact if entry.bic.strip() else ""
+    except SchwiftyException as exc:
+        raise DomainError(f"Invalid BIC {entry.bic!r}: {exc}", code="invalid_bic") from exc
+    accounts = list(SupplierBankAccount.objects.filter(iban=iban, supplier__legal_entity=legal_entity)
+                    .select_related("supplier").order_by("-approved_at", "-pk"))
+    account = next((a for a in accounts if a.status == BankAccountStatus.ACTIVE and a.currency == currency), None)
+    if account is None:
+        why = ("is not the approved account of any supplier of the entity" if not accounts else
+               f"is {accounts[0].get_status_display().lower()} or not in {currency}")
+        raise DomainError(f"IBAN {iban} {why}: a new creditor account needs a bank-account change approved by a "
+                          "second person first.", code="account_not_approved")
+    derived = IBAN(iban).bic  # from the bank registry schwifty ships, for the countries it covers
+    known = account.bic or (derived.compact if derived else "")
+    if bic and known and not _same_bank(bic, known):
+        raise DomainError(f"BIC {bic} is not the bank of IBAN {iban} ({known}).", code="bic_mismatch")
+    amount = Decimal(entry.amount)
+    if amount != quantize(amount, currency):
+        raise DomainError(f"{amount} has more decimals than {currency} has ({minor_units(currency)}).",
+                          code="invalid_amount")
+    return account
+
+
+def payment_batch_submit(*, debtor_account: CompanyBankAccount, requested_execution_date: date,
+                         picked: list[PaymentInstruction], entered: list[EnteredPayment], idempotency_key: str,
+                         actor, reference: str = "", ip_address: str | None = None) -> tuple[PaymentBatch, bool]:
+    """The batch create form: payment instructions picked from those awaiting a batch, plus payments typed in
+    (each created under `<key>:<n>`, so a resubmitted form creates none twice), into one batch awaiting release
+    by someone other than `actor`. All or nothing. Returns (batch, created); the same key again answers with
+    the batch it created."""
+    _require(actor, "create payment batches")
+    key = idempotency_key.strip()
+    if not key:
+        raise DomainError("An idempotency key is required.", code="invalid_key")
+    if (existing := _batch_for_key(key, actor)) is not None:
+        return existing, False
+    entity = debtor_account.legal_entity
+    if entity.pk not in entity_ids(actor):
+        raise DomainError("No such bank account.", code="not_found")
+    if not picked and not entered:
+        raise DomainError("Pick at least one payment or enter one.", code="no_payments")
+    with transaction.atomic():
+        made = []
+        for n, entry in enumerate(entered, start=1):
+            account = entered_payment_account(legal_entity=entity, currency=debtor_account.currency, entry=entry)
+            payment, _ = payment_instruction_create(
+                idempotency_key=f"{key}:{n}"[:80], actor=actor, ip_address=ip_address, order=PaymentOrder(
+                    legal_entity=entity, supplier_bank_account=account, amount=Decimal(entry.amount),
+                    currency=debtor_account.currency, requested_date=requested_execution_date,
+                    remittance_info=entry.remittance_info))
+            made.append(payment)
+        batch = payment_batch_create(legal_entity=entity, debtor_account=debtor_account, payments=[*picked, *made],
+                                     requested_execution_date=requested_execution_date, actor=actor,
+                                     reference=reference, idempotency_key=key, ip_address=ip_address)
+    return batch, True
 
 
 def payment_batch_release(*, batch: PaymentBatch, actor, ip_address: str | None = None) -> PaymentBatch:

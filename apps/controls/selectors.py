@@ -8,6 +8,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from apps.access.selectors import entity_ids
+from apps.banking.models import CompanyBankAccount
 from apps.exceptions.models import ExceptionCase
 from apps.governance.choices import VersionStatus
 from apps.masterdata.choices import BankAccountStatus
@@ -104,3 +105,16 @@ def payment_batch_get(*, user, pk: int) -> PaymentBatch:
     """The batch with its payments, or PaymentBatch.DoesNotExist outside the user's entities (404)."""
     return payment_batches(user=user).prefetch_related(
         Prefetch("payments", queryset=PaymentInstruction.objects.select_related("supplier").order_by("pk"))).get(pk=pk)
+
+
+def payments_awaiting_batch(*, user) -> QuerySet[PaymentInstruction]:
+    """Payment instructions of the user's entities not yet in a batch (created or held), oldest request first."""
+    return (PaymentInstruction.objects.filter(legal_entity_id__in=entity_ids(user), batch__isnull=True,
+                                              status__in=(PaymentStatus.CREATED, PaymentStatus.HELD))
+            .select_related("legal_entity", "supplier").order_by("requested_date", "pk"))
+
+
+def debtor_accounts(*, user) -> QuerySet[CompanyBankAccount]:
+    """Active company bank accounts of the user's entities, the accounts a batch can be paid from."""
+    return (CompanyBankAccount.objects.filter(legal_entity_id__in=entity_ids(user), is_active=True)
+            .select_related("legal_entity").order_by("legal_entity__code", "currency", "name"))

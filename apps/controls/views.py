@@ -3,13 +3,15 @@ merge / link / accept as new) and supplier bank-account changes awaiting a secon
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 
 from apps.access.roles import Capability
 from apps.access.selectors import can, visible_entities
-from apps.common.errors import DomainError
+from apps.common.errors import DomainError, PermissionDenied
 from apps.common.http import client_ip
 from apps.exceptions.choices import OPEN_STATUSES
 from apps.exceptions.models import ExceptionCase
@@ -18,18 +20,20 @@ from apps.governance.views import version_decision_post, version_review_rights
 from apps.treasury.choices import BatchStatus
 from apps.treasury.models import PaymentBatch
 
-from .forms import ControlSettingsForm
+from .forms import ControlSettingsForm, EnteredPaymentFormSet, PaymentBatchForm
 from .models import ControlSettingsVersion
-from .payments import payment_batch_release, payment_hold_release
+from .payments import EnteredPayment, payment_batch_release, payment_batch_submit, payment_hold_release
 from .selectors import (
     control_settings_awaiting_review,
     control_settings_by_entity,
     control_settings_for,
     control_settings_version_get,
     control_settings_versions,
+    debtor_accounts,
     duplicate_case_get,
     payment_batch_get,
     payment_batches,
+    payments_awaiting_batch,
     pending_bank_accounts,
 )
 from .services import (
@@ -151,7 +155,34 @@ def bank_account_changes(request):
 # --- Payment batches ----------------------------------------------------------------------------------------
 
 def payment_batch_list(request):
-    return render(request, "controls/batches.html", {"batches": payment_batches(user=request.user)[:200]})
+    return render(request, "controls/batches.html", {
+        "batches": payment_batches(user=request.user)[:200],
+        "can_create": can(request.user, Capability.RELEASE_PAYMENTS)})
+
+
+def payment_batch_new(request):
+    """Create a batch: pick payment instructions awaiting one and/or type payments in; someone else releases it.
+    A hidden idempotency key made when the form is first shown makes a resubmitted form create nothing twice."""
+    if not can(request.user, Capability.RELEASE_PAYMENTS):
+        raise PermissionDenied("Your role does not allow you to create payment batches.")
+    choices = {"accounts": debtor_accounts(user=request.user), "payments": payments_awaiting_batch(user=request.user)}
+    form = PaymentBatchForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex}, **choices)
+    entered = EnteredPaymentFormSet(request.POST or None, prefix="entered")
+    if request.method == "POST" and form.is_valid() and entered.is_valid():
+        data = form.cleaned_data
+        try:
+            batch, created = payment_batch_submit(
+                debtor_account=data["debtor_account"], requested_execution_date=data["requested_execution_date"],
+                picked=list(data["payments"]), reference=data["reference"], idempotency_key=data["idempotency_key"],
+                entered=[EnteredPayment(**row) for row in entered.cleaned_data if row], actor=request.user,
+                ip_address=client_ip(request))
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Batch {batch.reference} created: someone else must release it." if created
+                             else f"Batch {batch.reference} was already created from this form.")
+            return redirect("controls:payment_batch", pk=batch.pk)
+    return render(request, "controls/batch_new.html", {"form": form, "entered": entered})
 
 
 def payment_batch_detail(request, pk: int):

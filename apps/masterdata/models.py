@@ -145,6 +145,11 @@ class SupplierBankAccount(TimeStampedModel):
                 name="supplierbankaccount_four_eyes",
             ),
         ]
+        indexes = [
+            # Duplicate screening (apps.controls.screening): a local account with its routing code (no IBAN).
+            models.Index(fields=["account_number", "routing_number"], condition=~models.Q(account_number=""),
+                         name="supplierbankaccount_local_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.iban or f"{self.routing_number} {self.account_number}"

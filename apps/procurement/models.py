@@ -9,7 +9,7 @@ from django.db import models
 from apps.common.models import TimeStampedModel
 from apps.common.money import CurrencyField, MoneyField, currency_constraint, non_negative_constraint
 from apps.ledger.models import CostCenter, GLAccount
-from apps.masterdata.models import LegalEntity, Supplier
+from apps.masterdata.models import LegalEntity, SourceSystem, Supplier
 
 from .choices import InvoiceStatus, PurchaseOrderStatus
 
@@ -118,19 +118,29 @@ class SupplierInvoice(TimeStampedModel):
     tax_amount = MoneyField(default=0)
     gross_amount = MoneyField()
     status = models.CharField(max_length=20, choices=InvoiceStatus.choices, default=InvoiceStatus.RECEIVED)
+    source_system = models.ForeignKey(SourceSystem, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", help_text="where it came from through the pipeline")
+    source_id = models.CharField(max_length=200, blank=True, help_text="its id in the source system")
 
     class Meta:
         ordering = ["-invoice_date", "number"]
         constraints = [
             currency_constraint("currency", "invoice_currency_iso"),
+            # A re-polled invoice (a later version from the source) updates its row, never adds one.
+            models.UniqueConstraint(fields=["source_system", "source_id"], condition=~models.Q(source_id=""),
+                                    name="invoice_unique_per_source"),
             non_negative_constraint("net_amount", "invoice_net_non_negative"),
             non_negative_constraint("tax_amount", "invoice_tax_non_negative"),
             # gross = net + tax is checked by the invoice controls (exact Decimal arithmetic); the database
             # only guards the direction, because SQLite compares decimals as binary floats.
             models.CheckConstraint(condition=models.Q(gross_amount__gte=models.F("net_amount")),
                                    name="invoice_gross_not_below_net"),
-            # The last line of defence against paying the same invoice twice.
-            models.UniqueConstraint(fields=["supplier", "normalized_number"], name="invoice_unique_per_supplier"),
+            # The last line of defence against paying the same invoice twice: the same number, day and gross
+            # amount of one supplier. (A supplier's number may recur with another amount or a year later; the
+            # duplicate-invoice control, apps.controls.invoices, judges those within its window.)
+            models.UniqueConstraint(
+                fields=["supplier", "normalized_number", "invoice_date", "currency", "gross_amount"],
+                name="invoice_unique_per_supplier"),
             models.CheckConstraint(
                 condition=models.Q(due_date__gte=models.F("invoice_date")), name="invoice_due_after"
             ),

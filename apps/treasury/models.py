@@ -30,12 +30,17 @@ class PaymentBatch(TimeStampedModel):
     released_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.CharField(max_length=255, blank=True)
+    idempotency_key = models.CharField(max_length=80, blank=True,
+                                       help_text="makes a resubmitted create form or API call harmless")
 
     class Meta:
         ordering = ["-requested_execution_date", "reference"]
         verbose_name_plural = "payment batches"
         constraints = [
             currency_constraint("currency", "paymentbatch_currency_iso"),
+            # A batch created twice from one form (double click, back + resubmit) is one batch.
+            models.UniqueConstraint(fields=["idempotency_key"], condition=~models.Q(idempotency_key=""),
+                                    name="paymentbatch_idempotency_key"),
             # Segregation of duties in the database too: the creator never releases.
             models.CheckConstraint(
                 condition=models.Q(released_by__isnull=True)

@@ -4,10 +4,11 @@ artifacts/."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from apps.access.roles import Role
 from apps.access.services import user_create
@@ -102,3 +103,51 @@ def test_a_batch_is_released_only_by_a_second_treasurer(page, live_server, login
     page.wait_for_selector("text=released: it can be sent to the bank")
     page.screenshot(path=str(screenshot_path("controls-batch-released")), full_page=True)
     assert PaymentBatch.objects.get().released_by.username == "tess"
+
+
+def test_a_batch_is_created_on_the_form_and_released_by_another_treasurer(page, live_server, login, entity_de,
+                                                                          treasury_operator):
+    user_create(username="tess", password=PASSWORD, roles=[Role.TREASURY_OPS], entities=[entity_de])
+    vendor = Supplier.objects.create(legal_entity=entity_de, number="V8", name="Staples Deutschland GmbH", country="DE")
+    account = SupplierBankAccount.objects.create(supplier=vendor, iban=creditor_iban(8), country="DE",
+                                                 currency="EUR", status="active")
+    SupplierBankAccount.objects.filter(pk=account.pk).update(created_at="2025-01-01T00:00:00Z")
+    account.refresh_from_db()
+    waiting, _ = payment_instruction_create(idempotency_key="API-77", actor=treasury_operator, order=PaymentOrder(
+        legal_entity=entity_de, supplier_bank_account=account, amount=Decimal("315.20"), currency="EUR",
+        requested_date=date(2026, 12, 4)))
+    company_account(entity_de, iban=DEBTOR_IBAN)
+
+    login(page, "theo")
+    page.goto(f"{live_server.url}/controls/payments/batches/")
+    page.click("text=New payment batch")
+    page.fill("#id_requested_execution_date", (timezone.localdate() + timedelta(days=1)).isoformat())
+    page.fill("#id_reference", "PAYRUN-FORM-1")
+    page.check(f"input[name=payments][value='{waiting.pk}']")
+    page.fill("#id_entered-0-iban", creditor_iban(8))
+    page.fill("#id_entered-0-amount", "1000.5")
+    page.fill("#id_entered-0-remittance_info", "INV 2026-118")
+    page.fill("#id_entered-1-iban", "DE00 0000 0000 0000 0000 00")
+    page.fill("#id_entered-1-amount", "5")
+    page.click("button:has-text('Create batch for release')")
+    page.wait_for_selector("text=Invalid IBAN")
+    page.screenshot(path=str(screenshot_path("controls-batch-new-refused")), full_page=True)
+    assert not PaymentBatch.objects.exists()
+    page.fill("#id_entered-1-iban", "")
+    page.fill("#id_entered-1-amount", "")
+    page.click("button:has-text('Create batch for release')")
+    page.wait_for_selector("text=someone else must release it")
+    page.screenshot(path=str(screenshot_path("controls-batch-new-created")), full_page=True)
+    batch = PaymentBatch.objects.get()
+    assert (batch.created_by.username, batch.payments.count()) == ("theo", 2)
+    assert page.locator("button[value=release]").count() == 0
+    _logout(page, live_server)
+
+    login(page, "tess")
+    page.goto(f"{live_server.url}/controls/payments/batches/{batch.pk}/")
+    page.click("button[value=release]")
+    page.wait_for_selector("text=released: it can be sent to the bank")
+    page.screenshot(path=str(screenshot_path("controls-batch-new-released")), full_page=True)
+    batch.refresh_from_db()
+    assert (batch.status, batch.released_by.username) == ("released", "tess")
+    assert sorted(batch.payments.values_list("amount", flat=True)) == [Decimal("315.20"), Decimal("1000.50")]

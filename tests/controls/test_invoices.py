@@ -152,3 +152,85 @@ def test_an_amount_over_the_order_is_flagged_and_an_unknown_po_left_to_the_erp(o
     message = ExceptionCase.objects.get(kind="invoice.match").message
     assert "PO-9999" not in message
     assert "PO PO-4500017: 1100.00 invoiced against 1000.00 ordered" in message
+
+
+# --- stored as SupplierInvoice rows, judged against them -------------------------------------------------------
+
+def test_an_approved_invoice_is_stored_with_its_lines_and_committed_at_once(entity_de, order, coupa, lyreco):
+    record = send_invoice(coupa, _po_invoice("9401", "4", "100.00"))
+
+    invoice = SupplierInvoice.objects.get()
+    assert (invoice.legal_entity, invoice.supplier, invoice.number, invoice.normalized_number) == (
+        entity_de, lyreco, "M-9401", "M9401")
+    assert (invoice.invoice_date, invoice.due_date, invoice.status) == (date(2026, 11, 20), date(2026, 12, 20),
+                                                                         "approved")
+    assert (invoice.net_amount, invoice.tax_amount, invoice.gross_amount, invoice.currency) == (
+        Decimal("400.00"), Decimal("0.00"), Decimal("400.00"), "EUR")
+    assert (invoice.source_system.code, invoice.source_id, invoice.purchase_order) == ("coupa", "9401", order)
+    line = invoice.lines.get()
+    assert (line.po_line, line.quantity, line.unit_price, line.amount) == (
+        order.lines.get(), Decimal("4"), Decimal("100.00"), Decimal("400.00"))
+    commitment = record.children.get(flow="invoice_commitment")
+    assert (commitment.payload["amount"], commitment.payload["due_date"]) == ("400.00", "2026-12-20")
+    assert commitment.correlation_id == record.correlation_id
+
+
+def test_a_later_version_of_the_same_source_invoice_updates_its_row(coupa, lyreco):
+    send_invoice(coupa, invoice("9402", "INV-77", "500.00"))
+    later = send_invoice(coupa, invoice("9402", "INV-77", "500.00", payment_term="Net 45"))
+
+    assert later.status == "delivered"  # not a duplicate of itself
+    assert not ExceptionCase.objects.filter(kind="invoice.duplicate").exists()
+    assert list(SupplierInvoice.objects.values_list("source_id", "due_date")) == [("9402", date(2027, 1, 4))]
+
+
+def test_a_supplier_known_by_its_source_id_is_found_through_the_crosswalk(entity_de, coupa):
+    from django.contrib.contenttypes.models import ContentType
+
+    from apps.masterdata.models import ExternalId
+
+    staples = Supplier.objects.create(legal_entity=entity_de, number="V555", name="Staples", country="DE")
+    ExternalId.objects.create(system=coupa.system, content_type=ContentType.objects.get_for_model(Supplier),
+                              object_id=staples.pk, external_id="C-88")
+
+    send_invoice(coupa, invoice("9403", "ST-1", "80.00", supplier_number="", supplier_source_id="C-88",
+                                supplier_name="Staples"))
+    duplicate = send_invoice(coupa, invoice("9404", "st 1", "80.00", supplier_number="",
+                                            supplier_source_id="C-88", supplier_name="Staples"))
+
+    assert SupplierInvoice.objects.get().supplier == staples
+    assert duplicate.status == "exception"
+    assert ExceptionCase.objects.get(kind="invoice.duplicate").supplier == staples
+
+
+def test_an_invoice_of_a_supplier_finsync_does_not_hold_still_reaches_treasury_and_the_erp(coupa):
+    record = send_invoice(coupa, invoice("9405", "X-1", "10.00", supplier_number="V999", supplier_name="Unknown"))
+
+    assert record.status == "delivered"
+    assert _children(record) == {"invoice_commitment", "ap_invoice_posting"}
+    assert not SupplierInvoice.objects.exists()
+
+
+def test_billing_a_po_line_in_instalments_counts_the_earlier_invoices(order, coupa):
+    first = send_invoice(coupa, _po_invoice("9406", "5", "100.00"))
+    assert not ExceptionCase.objects.filter(kind="invoice.match").exists()
+
+    second = send_invoice(coupa, _po_invoice("9407", "4", "100.00"))
+
+    assert (first.status, second.status) == ("delivered", "delivered")
+    case = ExceptionCase.objects.get(kind="invoice.match")
+    assert "PO PO-4500017 line 10: 9 invoiced (5 on earlier invoices) against 8 received" in case.message
+    assert SupplierInvoice.objects.count() == 2
+
+
+def test_the_database_refuses_the_same_invoice_under_a_second_source_id(entity_de, coupa, lyreco):
+    from apps.procurement.services import InvoiceNotStored, supplier_invoice_store
+
+    data = invoice("9408", "INV-9", "70.00")
+    stored = supplier_invoice_store(entity=entity_de, system=coupa.system, canonical=data, due_date=date(2026, 12, 20))
+
+    with pytest.raises(InvoiceNotStored) as refused:
+        supplier_invoice_store(entity=entity_de, system=coupa.system, canonical={**data, "source_id": "9409"},
+                               due_date=date(2026, 12, 20))
+    assert refused.value.existing == stored
+    assert SupplierInvoice.objects.count() == 1

@@ -76,6 +76,31 @@ def test_a_supplier_matching_on_an_identifier_or_a_close_name_is_a_candidate(ent
     assert candidate.ibans == [IBAN_MUELLER]
 
 
+@pytest.mark.parametrize("name", [
+    "Mueller Maschinebau GmbH",  # a letter dropped
+    "Müller Maschinenbua GmbH",  # two letters swapped
+    "Muller Maschinenbau",  # the umlaut lost instead of written out
+    "Mueller Maschienenbau AG",  # a letter too many, another legal form
+])
+def test_a_typo_level_variant_of_the_name_is_a_candidate(entity_de, mueller, name):
+    [candidate] = _screen(entity_de, name=name)
+
+    assert (candidate.id, candidate.matched_on) == (mueller.pk, ["name"])
+    assert candidate.name_score >= 90
+
+
+def test_a_local_bank_account_with_its_routing_code_is_a_candidate(entity_de, mueller):
+    acme = Supplier.objects.create(legal_entity=entity_de, number="V300", name="Acme Corp.", country="US")
+    SupplierBankAccount.objects.create(supplier=acme, account_number="000123456789", routing_number="021000021",
+                                       country="US", currency="USD", status="active")
+
+    [candidate] = _screen(entity_de, name="Zenith Inc.", country="US", account_number="000123456789",
+                          routing_number="021000021")
+    assert (candidate.id, candidate.matched_on, candidate.ibans) == (acme.pk, ["bank account"], [])
+    assert _screen(entity_de, name="Zenith Inc.", country="US", account_number="000123456789",
+                   routing_number="026009593") == []  # the same number at another bank
+
+
 @pytest.mark.parametrize("profile", [
     {"name": "Müller Maschinenbau GmbH", "country": "AT"},  # same name, other country: another firm
     {"name": "Müller Logistik GmbH"},  # below the threshold

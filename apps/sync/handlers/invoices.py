@@ -1,7 +1,7 @@
-"""An invoice approved in procurement: at once a commitment to the treasury cash forecast, and the AP
-journal to the ERP (which the journal controls may stop without holding the commitment back). The flow's
-duplicate-invoice control runs before (a duplicate is committed nowhere); a PO / receipt mismatch is raised
-as `invoice.match` without holding the commitment back."""
+"""An invoice approved in procurement: stored as a SupplierInvoice, at once a commitment to the treasury
+cash forecast, and the AP journal to the ERP (which the journal controls may stop without holding the
+commitment back). The flow's duplicate-invoice control runs before (a duplicate is committed nowhere); a
+PO / receipt mismatch is raised as `invoice.match` without holding the commitment back."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from apps.controls.invoices import invoice_match_check
-from apps.sync.flows import LocalDelivery
+from apps.masterdata.models import LegalEntity
+from apps.procurement.services import InvoiceNotStored, supplier_invoice_store
+from apps.sync.flows import LocalDelivery, LocalRejection
 from apps.sync.models import SyncRecord
 from apps.sync.services import outbound_emit
 
@@ -28,7 +30,9 @@ def invoice_approved_propagate(*, record: SyncRecord, canonical: dict) -> LocalD
     correlation id with the invoice record as parent. Keyed by the source invoice id, so a re-polled
     invoice (a later version) propagates nothing twice and joins the first one's correlation id."""
     key = f"{record.connector.system.code}:invoice:{canonical['source_id']}"
-    invoice_match_check(record=record, canonical=canonical)  # flags, does not hold back (apps.controls.invoices)
+    # Judged against the invoices stored before this one; flags, does not hold back (apps.controls.invoices).
+    invoice_match_check(record=record, canonical=canonical)
+    invoice_store(record=record, canonical=canonical)
     emitted = [
         outbound_emit(flow=flow, payload=payload, idempotency_key=key, correlation_id=record.correlation_id,
                       legal_entity=record.legal_entity, parent=record, external_id=canonical["invoice_number"])
@@ -40,6 +44,23 @@ def invoice_approved_propagate(*, record: SyncRecord, canonical: dict) -> LocalD
         if first is not None:
             correlation_join(record, first.correlation_id)
     return LocalDelivery(external_id=canonical["invoice_number"], duplicate=not created)
+
+
+def invoice_store(*, record: SyncRecord, canonical: dict) -> None:
+    """Keep the approved invoice as a SupplierInvoice (apps.procurement.services), so that later invoices are
+    checked for duplicates and matched against it. The same invoice already stored under another source id is a
+    duplicate the control's window did not see (the database's last line of defence): nothing goes out."""
+    entity = record.legal_entity or LegalEntity.objects.filter(code=canonical.get("legal_entity")).first()
+    if entity is None:
+        return
+    try:
+        supplier_invoice_store(entity=entity, system=record.connector.system, canonical=canonical,
+                               due_date=due_date(canonical))
+    except InvoiceNotStored as exc:
+        raise LocalRejection(
+            "invoice.duplicate", f"Invoice {canonical['invoice_number']} of {canonical['supplier_name']} over "
+            f"{canonical['gross_amount']} {canonical['currency']} is already stored: {exc}. Paying it would pay "
+            "twice.", dimensions={"legal_entity": entity, "supplier": exc.existing.supplier}) from exc
 
 
 def due_date(canonical: dict) -> date:
