@@ -23,7 +23,7 @@ from bench.common import setup_django
 from bench.e2e_pipeline import _spawn, _stop, _world, journal_items
 from finsync.embedded import free_port
 
-CHUNK = 200
+CHUNK = int(os.environ.get("FINSYNC_PROFILE_CHUNK", "500"))  # records per chunk, as apps.sync.services.CHUNK
 
 
 def _wait_http(url: str, timeout: float = 60) -> None:
@@ -48,12 +48,27 @@ def _profile(label: str, ids: list[int], run) -> tuple[float, str]:
         run(ids[start:start + CHUNK])
     profiler.disable()
     seconds = time.perf_counter() - started
+    if os.environ.get("FINSYNC_PROFILE_DUMP"):  # e.g. /tmp/chunk: keep the raw profile for pstats/snakeviz
+        profiler.dump_stats(f"{os.environ['FINSYNC_PROFILE_DUMP']}.{label.split()[0]}.prof")
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(18)
     rate = len(ids) / seconds
     sys.stderr.write(f"\n=== {label}: {len(ids)} records in {seconds:.1f} s = {rate:,.0f} records/s ===\n")
     sys.stderr.write(out.getvalue())
     return rate, out.getvalue()
+
+
+def _count_queries(record_ids: list[int], run) -> int:
+    """Run one more chunk (outside the profile) and list the SQL statements it sent."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        run(record_ids)
+    sys.stderr.write(f"\n=== queries for one chunk of {len(record_ids)} records: {len(captured)} ===\n")
+    for query in captured.captured_queries:
+        sys.stderr.write(f"  {query['time']}s  {query['sql'][:150]}\n")
+    return len(captured)
 
 
 def _one_by_one(record_ids: list[int]) -> None:
@@ -93,12 +108,13 @@ def main() -> None:
             services.records_receive(connector=hook, items=journal_items(start, min(slow + n, start + 1000), today))
         ids = list(SyncRecord.objects.order_by("id").values_list("id", flat=True))
         rates["per_record_records_per_s"], _ = _profile("per record (before)", ids[:slow], _one_by_one)
-        rates["chunk_records_per_s"], _ = _profile("chunk (after)", ids[slow:], chunk_process)
+        rates["chunk_records_per_s"], _ = _profile("chunk (after)", ids[slow:-CHUNK], chunk_process)
+        rates["queries_per_chunk"] = _count_queries(ids[-CHUNK:], chunk_process)
         rates["not_delivered"] = SyncRecord.objects.exclude(status="delivered").count()
     finally:
         _stop(web)
         redis.Redis.from_url(settings.REDIS_URL).flushdb()
-    sys.stdout.write(json.dumps({"chunk_records": n, "per_record_records": slow, **rates}) + "\n")
+    sys.stdout.write(json.dumps({"chunk_records": n, "per_record_records": slow, "chunk_size": CHUNK, **rates}) + "\n")
 
 
 if __name__ == "__main__":

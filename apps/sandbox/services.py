@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -15,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.common.bulk_rows import objects_insert_new
 from apps.common.money import is_currency
 
 from . import bankfiles
@@ -160,48 +162,43 @@ def journal_post_many(*, requests: list[tuple[dict, str | None]]) -> list[Journa
     """Post many journal entries at once (the `$batch` of the journal entry service), each exactly as
     `journal_post` would: (entry, duplicate) or the SandboxError that item would have got, in order.
 
-    One query finds the keys already posted, one INSERT stores the rest. If a concurrent request stores
-    one of the same keys in between, the INSERT fails as a whole and every item goes one by one through
-    `journal_post`, whose unique key decides who wins.
+    One `INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING` (apps/common/bulk_rows.py)
+    stores every entry whose key is new; the unique key decides, also against a concurrent request. Only
+    when some key was there already does a second query read those entries to answer them as repeats.
     """
     outcomes: list[JournalOutcome | None] = [None] * len(requests)
-    fields: dict[int, dict] = {}
-    for n, (body, _key) in enumerate(requests):
+    digests: dict[int, str] = {}
+    first: dict[str, int] = {}  # key → the item that may create it (a key twice in one batch: the second repeats)
+    entries: list[ErpJournalEntry] = []
+    for n, (body, key) in enumerate(requests):
         try:
-            fields[n] = _journal_fields(body)
+            fields = _journal_fields(body)
         except SandboxError as exc:
             outcomes[n] = exc
-    keys = {requests[n][1] for n in fields if requests[n][1]}
-    existing = {e.idempotency_key: e for e in ErpJournalEntry.objects.filter(idempotency_key__in=keys)}
-    fresh: dict[str, int] = {}  # key → the item that creates it (a key twice in one batch: the second repeats)
-    to_create: list[tuple[int, ErpJournalEntry]] = []
-    for n in fields:
-        body, key = requests[n]
-        digest = _request_hash(body)
-        if key and key in existing:
-            outcomes[n] = _repeat_outcome(existing[key], digest)
-        elif key and key in fresh:
-            continue  # settled after the insert
-        else:
-            if key:
-                fresh[key] = n
-            to_create.append((n, ErpJournalEntry(idempotency_key=key, request_hash=digest, **fields[n])))
-    try:
-        with transaction.atomic():
-            ErpJournalEntry.objects.bulk_create([entry for _, entry in to_create])
-    except IntegrityError:
-        return [outcomes[n] if isinstance(outcomes[n], SandboxError) else _post_one(body, key)
-                for n, (body, key) in enumerate(requests)]
-    for n, entry in to_create:
-        outcomes[n] = (entry, False)
-    for n in fields:
-        body, key = requests[n]
-        if outcomes[n] is None:  # the same key a second time in this batch
-            outcomes[n] = _repeat_outcome(outcomes[fresh[key]][0], _request_hash(body))
-    repeated = [o[0].pk for o in outcomes if isinstance(o, tuple) and o[1]]
-    if repeated:
-        for pk in set(repeated):
-            ErpJournalEntry.objects.filter(pk=pk).update(repeats=F("repeats") + repeated.count(pk))
+            continue
+        digests[n] = _request_hash(body)
+        if key and key in first:
+            continue
+        if key:
+            first[key] = n
+        entries.append(ErpJournalEntry(idempotency_key=key or None, request_hash=digests[n], **fields))
+        outcomes[n] = (entries[-1], False)
+    created = {id(e) for e in objects_insert_new(entries, unique_field="idempotency_key")}
+    missing = {e.idempotency_key for e in entries if id(e) not in created}
+    stored = {e.idempotency_key: e for e in ErpJournalEntry.objects.filter(idempotency_key__in=missing)} \
+        if missing else {}
+    repeats: Counter[int] = Counter()
+    for n in digests:
+        key = requests[n][1]
+        outcome = outcomes[n]
+        if outcome is not None and id(outcome[0]) in created:
+            continue
+        entry = stored[key] if key in stored else outcomes[first[key]][0]
+        outcomes[n] = _repeat_outcome(entry, digests[n])
+        if not isinstance(outcomes[n], SandboxError):
+            repeats[entry.pk] += 1
+    for pk, count in repeats.items():
+        ErpJournalEntry.objects.filter(pk=pk).update(repeats=F("repeats") + count)
     return outcomes
 
 
@@ -210,13 +207,6 @@ def _repeat_outcome(entry: ErpJournalEntry, digest: str) -> JournalOutcome:
         return SandboxError(422, "Idempotency-Key was already used with a different request",
                             code="idempotency_conflict")
     return entry, True
-
-
-def _post_one(body: dict, key: str | None) -> JournalOutcome:
-    try:
-        return journal_post(body=body, idempotency_key=key)
-    except SandboxError as exc:
-        return exc
 
 
 def supplier_create(*, body: dict, idempotency_key: str | None) -> tuple[ErpSupplier, bool]:

@@ -21,6 +21,7 @@ from functools import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.common.bulk_rows import objects_insert, values_update
 from apps.common.logcontext import correlation
 from apps.connectors.adapters.base import OutboundRequest, OutboundResult
 from apps.connectors.errors import ConnectorError
@@ -80,7 +81,9 @@ def chunk_process(record_ids: list[int]) -> dict[str, int]:
         outcomes["skipped"] = len(record_ids) - len(claimed)
     if not claimed:
         return dict(outcomes)
-    records = (SyncRecord.objects.select_related("connector__system", "legal_entity")
+    # prefetch, not select_related: a chunk shares a handful of connectors and entities, and building them
+    # once each instead of three model instances more per record was a tenth of the worker's CPU.
+    records = (SyncRecord.objects.prefetch_related("connector__system", "legal_entity")
                .filter(pk__in=claimed).order_by("id"))
     batches: dict[int, tuple[Connector, list[_Checked]]] = {}
     version_in_effect = cache(lambda *, source_system, object_type: mapping_version_in_effect(
@@ -176,18 +179,13 @@ def _commit_delivered(delivered: list[tuple[_Checked, OutboundResult]]) -> list[
             attempt.latency_ms = int((time.monotonic() - checked.started) * 1000)
             checked.record.target_external_id = result.external_id[:200]
             settled.append((checked, outcome))
-        SyncAttempt.objects.bulk_create([c.attempt for c, _ in delivered])
-        records = [c.record for c, _ in delivered]
-        inbound = [r for r in records if r.direction == Direction.INBOUND]
-        if inbound:
-            SyncRecord.objects.bulk_update(inbound, ["canonical", "mapping_version", "legal_entity",
-                                                     "target_external_id"])
-        outbound = [r for r in records if r.direction == Direction.OUTBOUND]
-        if outbound:
-            SyncRecord.objects.bulk_update(outbound, ["target_external_id"])
-        SyncRecord.objects.filter(pk__in=[r.pk for r in records]).update(
-            status=RecordStatus.DELIVERED, delivered_at=now, next_attempt_at=None, lease_expires_at=None,
-            last_error="", updated_at=now)
+        objects_insert([c.attempt for c, _ in delivered])
+        # Outbound records carry their loaded canonical, version and entity: written back unchanged.
+        values_update(model=SyncRecord, fields=["canonical", "mapping_version", "legal_entity", "target_external_id"],
+                      rows=[(r.pk, r.canonical, r.mapping_version_id, r.legal_entity_id, r.target_external_id)
+                            for r in (c.record for c, _ in delivered)],
+                      constants={"status": RecordStatus.DELIVERED, "delivered_at": now, "next_attempt_at": None,
+                                 "lease_expires_at": None, "last_error": "", "updated_at": now})
     for checked, outcome in settled:
         with correlation(checked.record.correlation_id):
             logger.info("record %s %s", checked.record.pk, outcome,

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.common.bulk_rows import objects_insert_new
 from apps.common.logcontext import correlation
 from apps.connectors.adapters.base import InboundRecord, OutboundRequest
 from apps.connectors.errors import (
@@ -49,7 +50,7 @@ from .models import SyncAttempt, SyncRecord, new_correlation_id
 
 logger = logging.getLogger("finsync.sync")
 LEASE = timedelta(seconds=settings.FINSYNC_RECORD_LEASE_SECONDS)
-CHUNK = 200
+CHUNK = 500  # records per task; 500 measured faster than 200 (docs/PIPELINE.md); a $batch carries them all
 WORKER_ID = f"{socket.gethostname()}:{__import__('os').getpid()}"
 
 
@@ -99,33 +100,19 @@ def records_receive(*, connector: Connector, items: list[InboundRecord], keys: l
             idempotency_key=key, correlation_id=corr or new_correlation_id(),
             legal_entity=connector.default_legal_entity))
     with transaction.atomic():
-        existing = {r.idempotency_key: r for r in SyncRecord.objects.filter(idempotency_key__in=list(rows))}
-        fresh = [rec for key, (_, rec) in rows.items() if key not in existing]
-        for key, (item, rec) in rows.items():
-            if key in existing:
-                old = existing[key]
-                if old.content_hash == rec.content_hash:
-                    result.duplicates.append(old)
-                else:
-                    result.conflicts.append((item, old))
-        try:
-            with transaction.atomic():
-                SyncRecord.objects.bulk_create(fresh)
-            result.created.extend(fresh)
-        except IntegrityError:
-            # A concurrent receiver stored some of the same keys between our read and our insert:
-            # fall back to one-by-one so that each row is either ours or a duplicate.
-            for rec in fresh:
-                try:
-                    with transaction.atomic():
-                        rec.save(force_insert=True)
-                    result.created.append(rec)
-                except IntegrityError:
-                    old = SyncRecord.objects.get(idempotency_key=rec.idempotency_key)
-                    if old.content_hash == rec.content_hash:
-                        result.duplicates.append(old)
-                    else:
-                        result.conflicts.append((rows[rec.idempotency_key][0], old))
+        # One INSERT … ON CONFLICT DO NOTHING (apps/common/bulk_rows.py) stores the new keys; the unique key
+        # decides, also against a concurrent receiver. Only keys stored before are read back, to be told apart.
+        result.created.extend(objects_insert_new([rec for _, rec in rows.values()], unique_field="idempotency_key"))
+        stored = {r.pk for r in result.created}
+        known = [key for key, (_, rec) in rows.items() if rec.pk not in stored]
+        existing = {r.idempotency_key: r for r in SyncRecord.objects.filter(idempotency_key__in=known)} if known else {}
+        for key in known:
+            item, rec = rows[key]
+            old = existing[key]
+            if old.content_hash == rec.content_hash:
+                result.duplicates.append(old)
+            else:
+                result.conflicts.append((item, old))
         metrics.RECORDS_RECEIVED.labels(source=connector.code, outcome="stored").inc(len(result.created))
         metrics.RECORDS_RECEIVED.labels(source=connector.code, outcome="duplicate").inc(len(result.duplicates))
         metrics.RECORDS_RECEIVED.labels(source=connector.code, outcome="conflict").inc(len(result.conflicts))

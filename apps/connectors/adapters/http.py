@@ -5,9 +5,11 @@ the pipeline acts on (TechnicalError → retry, AuthorisationError → re-author
 
 from __future__ import annotations
 
+import ssl
 import uuid
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import cache
 from typing import Any
 
 import httpx
@@ -20,6 +22,13 @@ from .base import Adapter
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 CORRELATION_HEADER = "X-Correlation-ID"
+
+
+@cache
+def tls_context() -> ssl.SSLContext:
+    """One verifying TLS context per process, shared by every adapter's client: building one loads the CA
+    bundle (~0.1 s on a busy machine), which a client per chunk of records paid every time."""
+    return httpx.create_ssl_context()
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -105,6 +114,7 @@ class HttpAdapter(Adapter):
     def __init__(self, connector, *, client: httpx.Client | None = None, correlation_id: str = "") -> None:
         super().__init__(connector, client=client)
         self.client = client or httpx.Client(base_url=connector.base_url.rstrip("/") + "/", timeout=self.timeout,
+                                             verify=tls_context(),
                                              headers={"User-Agent": "FinSync/1.0", "Accept": "application/json"})
         self.correlation_id = correlation_id
         self.auth = self.make_auth()

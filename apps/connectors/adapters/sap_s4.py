@@ -23,7 +23,7 @@ ENDPOINTS = {
     "payment_status": (f"{ODATA}api_payment_status/PaymentStatus", "StatusUpdate"),
 }
 LOOKUPS = {"journal_entry", "supplier"}  # creating deliveries the ERP can find again by idempotency key
-DEFAULT_BATCH_SIZE = 200  # items per $batch request; settings {"batch_size": n} (1 = no batching)
+DEFAULT_BATCH_SIZE = 500  # items per $batch (a chunk of records); settings {"batch_size": n} (1 = no batching)
 
 
 def _require(payload: dict, *names: str) -> None:
