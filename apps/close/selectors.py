@@ -2,7 +2,8 @@
 
 1. Sources synced up to the period end: every enabled connector of the entity (or group-wide) is known to be
    in FinSync at or after the end of the period's last day in the entity's time zone (watermark, else last
-   successful run, else last record received).
+   successful run, else last record received). A signed-webhook (push) source that has never received an event
+   feeds no data and does not block.
 2. No open blocking exceptions: open or assigned exceptions of the entity whose kind blocks close (the
    entity's control settings in effect, apps.controls; else the built-in list) for this period or without a
    period but seen before the cut-off.
@@ -107,6 +108,11 @@ def _sources(entity, cutoff: datetime) -> Check:
                          .values("connector").annotate(last=Max("created_at")).values_list("connector", "last"))
     items = []
     for connector in connectors:
+        if connector.kind == "webhook" and connector.pk not in last_received:
+            # A push source nobody has sent anything to yet feeds no data: shown, not blocking.
+            items.append(Item(connector.name, "push source · no event received yet", ok=True,
+                              url=f"/connectors/{connector.code}/"))
+            continue
         through = _synced_through(connector, last_received.get(connector.pk))
         items.append(Item(connector.name, f"synced through {through:%Y-%m-%d %H:%M} UTC" if through else "never synced",
                           ok=through is not None and through >= cutoff, url=f"/connectors/{connector.code}/"))

@@ -164,6 +164,15 @@ def test_a_webhook_source_counts_by_the_last_record_it_pushed(world, november, e
     assert items["Ops hook"].value == "synced through 2026-12-01 08:00 UTC"
 
 
+def test_a_webhook_source_that_never_received_an_event_does_not_block(world, november, entity_de):
+    events = SourceSystem.objects.create(code="ops-events", name="Ops events", kind="other")
+    Connector.objects.create(code="ops-events", name="Ops hook", system=events, kind="webhook", adapter="webhook",
+                             default_legal_entity=entity_de)
+
+    items = {i.label: i for i in _checks(november)["sources"].items}
+    assert (items["Ops hook"].ok, items["Ops hook"].value) == (True, "push source · no event received yet")
+
+
 def test_an_unreconciled_account_links_to_its_open_statements(world, november):
     item = _checks(november)["statements"].items[0]
     assert item.url == (reverse("banking:statements") + f"?legal_entity_id={november.legal_entity_id}"
