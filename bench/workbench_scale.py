@@ -82,6 +82,22 @@ def _time(client, url: str, runs: int, connection) -> dict:
             "sql_p95_ms": round(_p(sql_times, 0.95), 1), "queries": len(queries), "_captured": queries}
 
 
+def _scans(plan: str) -> str:
+    """The scan nodes of a plan, e.g. "Index Only Scan using exception_open_cover_idx", one per line joined."""
+    heads = [line.strip().lstrip("-> ").split("  (")[0] for line in plan.splitlines()]
+    nodes = [head for head in heads if "Scan" in head.split(" on ")[0] and not head.startswith(("Index Cond", "Heap"))]
+    return "; ".join(dict.fromkeys(nodes))
+
+
+def _explain_each(connection, pages: dict) -> None:
+    """Per page: the slowest query's execution time and scan nodes (which index each filter used)."""
+    for timings in pages.values():
+        for timed in timings.values():
+            found = _explain_slowest(connection, timed["_captured"])
+            timed["slowest_query_ms"] = found["slowest_query_ms"]
+            timed["scans"] = _scans(found["slowest_query_plan"])
+
+
 def _explain_slowest(connection, captured: list[dict]) -> dict:
     timed = []
     with connection.cursor() as cursor:
@@ -100,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--details", type=int, default=20, help="distinct cases whose detail page is timed")
     parser.add_argument("--user", default="controller")
+    parser.add_argument("--explain-each", action="store_true", help="EXPLAIN ANALYZE each page's slowest query")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "finsync.settings.base")
@@ -155,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     pages["detail"][f"{len(ids)} cases (p95 of each; worst shown)"] = slowest_detail | {
         "p50_ms": round(statistics.median(detail_times), 1)}
 
+    if args.explain_each and connection.vendor == "postgresql":
+        _explain_each(connection, pages)
     slowest = max((t for group in pages.values() for t in group.values()), key=lambda t: t["p95_ms"])
     if connection.vendor == "postgresql":
         result |= _explain_slowest(connection, slowest["_captured"])
