@@ -25,9 +25,12 @@ def _since(filters) -> datetime:
 
 
 def _daily_cases(user, filters, kind: str):
+    # COUNT(*) and COUNT(status), not COUNT(id): every column read is in exceptions 0005's (kind, first_seen)
+    # INCLUDE (legal_entity_id, status) index, so PostgreSQL counts from the index alone (an index-only scan)
+    # instead of visiting ~30,000 table pages for a month of one kind at a million exceptions.
     return (ExceptionCase.objects.filter(entity_q(user, filters), kind=kind, first_seen__gte=_since(filters))
             .values("legal_entity_id", day=TruncDate("first_seen", tzinfo=UTC))
-            .annotate(n=Count("id"), still_open=Count("id", filter=Q(status__in=OPEN_STATUSES))).order_by())
+            .annotate(n=Count("*"), still_open=Count("status", filter=Q(status__in=OPEN_STATUSES))).order_by())
 
 
 def _by_entity_bars(rows, filters, kind: str) -> list[dict]:
