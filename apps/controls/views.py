@@ -53,7 +53,9 @@ from .suppliers import (
 def controls_index(request):
     entities = list(visible_entities(request.user).order_by("code"))
     in_effect = control_settings_by_entity([None] + [e.pk for e in entities])
-    scopes = [{"entity": e, "settings": in_effect[e.pk if e else None]} for e in [None, *entities]]
+    scopes = [{"entity": e, "settings": in_effect[e.pk if e else None],
+               "inherits": e is not None and in_effect[e.pk].version == in_effect[None].version}
+              for e in [None, *entities]]
     proposals = control_settings_versions(user=request.user).filter(status=VersionStatus.PROPOSED)
     return render(request, "controls/index.html", {
         "scopes": scopes, "awaiting": control_settings_awaiting_review(user=request.user),
