@@ -53,3 +53,13 @@ ADMIN_CHANGE_APPS: dict[str, tuple[str, ...]] = {
     Role.SYSTEM_ADMIN: ("auth", "access", "masterdata", "ledger", "banking", "django_celery_beat",
                          "catalog"),
 }
+
+
+def access_matrix_markdown() -> str:
+    """The matrix as the Markdown table in docs/ACCESS.md (tests/security/test_access_doc.py keeps them equal)."""
+    roles = list(Role)
+    lines = ["| capability | " + " | ".join(r.label for r in roles) + " |",
+             "|---|" + "|".join(":-:" for _ in roles) + "|"]
+    for cap in Capability:
+        lines.append(f"| {cap.label} | " + " | ".join("✔" if cap in ACCESS_MATRIX[r] else "" for r in roles) + " |")
+    return "\n".join(lines)

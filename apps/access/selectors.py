@@ -37,9 +37,14 @@ def user_capabilities(user) -> set[str]:
     return {cap for cap in Capability.values if can(user, cap)}
 
 
+def _role_grants_view(user) -> bool:
+    return any(Capability.VIEW in ACCESS_MATRIX[role] for role in user_roles(user))
+
+
 def entity_ids(user) -> set[int]:
-    """Ids of the legal entities the user may see; system admins and superusers see all."""
-    if not getattr(user, "is_authenticated", False):
+    """Ids of the legal entities the user may see; superusers see all. A user with no role that grants
+    *view* sees none, whatever entity memberships are left (roles taken away must take the data too)."""
+    if not getattr(user, "is_authenticated", False) or not _role_grants_view(user):
         return set()
     cached = getattr(user, "_finsync_entity_ids", None)
     if cached is None:

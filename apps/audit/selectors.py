@@ -45,3 +45,10 @@ def audit_diff(event: AuditEvent) -> list[dict]:
     rows = [{"field": key, "before": before.get(key), "after": after.get(key),
              "changed": before.get(key) != after.get(key)} for key in sorted(set(before) | set(after))]
     return sorted(rows, key=lambda row: not row["changed"])
+
+
+def audit_actor_ids(*, obj, actions: list[str]) -> set[int]:
+    """Ids of the people the audit trail records doing any of `actions` to `obj` (the trail is append-only and
+    hash-chained, so it is the record of who wrote what)."""
+    return set(AuditEvent.objects.filter(object_type=obj._meta.label, object_id=str(obj.pk), action__in=actions,
+                                         actor__isnull=False).values_list("actor_id", flat=True))

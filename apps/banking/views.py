@@ -110,7 +110,8 @@ def _back(request, fallback: str):
 def match_confirm(request, pk: int):
     match = _match_or_404(request, pk)
     try:
-        reconciliation_confirm(match=match, actor=request.user, note=request.POST.get("note", ""))
+        reconciliation_confirm(match=match, actor=request.user, note=request.POST.get("note", ""),
+                               ip_address=client_ip(request))
         messages.success(request, f"Candidate #{match.pk} confirmed; the other candidates of its lines are dismissed.")
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -121,7 +122,8 @@ def match_confirm(request, pk: int):
 def match_undo(request, pk: int):
     match = _match_or_404(request, pk)
     try:
-        reconciliation_undo(match=match, actor=request.user, reason=request.POST.get("reason", ""))
+        reconciliation_undo(match=match, actor=request.user, reason=request.POST.get("reason", ""),
+                            ip_address=client_ip(request))
         messages.success(request, f"Match #{match.pk} undone; its lines are open again and will not be matched to "
                                   "the same payments automatically.")
     except DomainError as exc:
@@ -132,7 +134,10 @@ def match_undo(request, pk: int):
 @require_POST
 def match_manual(request, pk: int):
     """Match lines of statement ``pk`` to payments named by their end-to-end ids."""
-    statement_url = reverse("banking:statement", args=[pk])
+    try:
+        statement_url = reverse("banking:statement", args=[selectors.statement_get(user=request.user, pk=pk).pk])
+    except BankStatement.DoesNotExist as exc:
+        raise Http404("No such statement") from exc
     end_to_end_ids = [part.strip() for part in request.POST.get("end_to_end_ids", "").replace(";", ",").split(",")
                       if part.strip()]
     payment_ids = treasury_selectors.payment_ids_by_end_to_end(user=request.user, end_to_end_ids=end_to_end_ids)
@@ -141,7 +146,7 @@ def match_manual(request, pk: int):
             raise DomainError("No payment of yours has one of these end-to-end ids: " + ", ".join(end_to_end_ids))
         match = reconciliation_match_manual(line_ids=[int(i) for i in request.POST.getlist("line") if i.isdigit()],
                                             payment_ids=payment_ids, actor=request.user,
-                                            note=request.POST.get("note", ""))
+                                            note=request.POST.get("note", ""), ip_address=client_ip(request))
         messages.success(request, f"Matched by hand (match #{match.pk}).")
     except DomainError as exc:
         messages.error(request, exc.message)

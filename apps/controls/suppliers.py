@@ -77,7 +77,7 @@ def supplier_duplicate_decide(*, case: ExceptionCase, decision: str, actor, supp
     exception_resolve(case=case, reason_code=ResolutionCode.ACCEPTED_RISK if decision == DuplicateDecision.ACCEPT_NEW
                       else ResolutionCode.DUPLICATE_CONFIRMED, note=note.strip() or made.get_decision_display(),
                       actor=actor, ip_address=ip_address)
-    record_replay(record=record, actor=actor, reason=f"duplicate supplier decision: {decision}")
+    record_replay(record=record, actor=actor, reason=f"duplicate supplier decision: {decision}", ip_address=ip_address)
     return made
 
 
@@ -250,7 +250,7 @@ def _account_snapshot(account: SupplierBankAccount) -> dict:
             "currency": account.currency, "status": account.status}
 
 
-def supplier_duplicate_report_start(*, legal_entity, actor):
+def supplier_duplicate_report_start(*, legal_entity, actor, ip_address: str | None = None):
     """Start the pairwise duplicate report of an entity's suppliers as a background job with progress."""
     from apps.jobs.services import job_start
 
@@ -262,4 +262,4 @@ def supplier_duplicate_report_start(*, legal_entity, actor):
     total = Supplier.objects.filter(legal_entity=legal_entity).count()
     return job_start(kind=REPORT_KIND, label=f"Duplicate suppliers of {legal_entity.code}",
                      params={"legal_entity": legal_entity.pk}, actor=actor, legal_entity=legal_entity, total=total,
-                     unit="suppliers")
+                     unit="suppliers", ip_address=ip_address)

@@ -223,7 +223,7 @@ def supplier_duplicate_report(request):
     if entity is None:
         raise Http404("No such legal entity")
     try:
-        job = supplier_duplicate_report_start(legal_entity=entity, actor=request.user)
+        job = supplier_duplicate_report_start(legal_entity=entity, actor=request.user, ip_address=client_ip(request))
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("controls:index")

@@ -15,6 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.access.selectors import can
+from apps.audit.selectors import audit_actor_ids
 from apps.audit.services import audit_record
 from apps.common.errors import DomainError, PermissionDenied
 
@@ -97,11 +98,22 @@ def version_withdraw(*, version: GovernedVersion, actor, ip_address: str | None 
     return version
 
 
+def version_author_ids(version: GovernedVersion) -> set[int]:
+    """Everyone who wrote this version: its proposer, and whoever drafted or edited it (as the audit trail says).
+    A draft edited by one person and proposed by another has two makers; neither may review it."""
+    label = type(version)._meta.label_lower
+    ids = audit_actor_ids(obj=version, actions=[f"{label}.drafted", f"{label}.edited", f"{label}.proposed"])
+    return ids | ({version.proposed_by_id} if version.proposed_by_id is not None else set())
+
+
 def _review(version: GovernedVersion, actor, verb: str) -> GovernedVersion:
     _require(actor, type(version).approve_capability, f"{verb} this change")
     version = _locked(version)
     if version.proposed_by_id is not None and version.proposed_by_id == getattr(actor, "pk", None):
         raise PermissionDenied(f"You proposed this version, so someone else must {verb} it "
+                               "(segregation of duties).", code="four_eyes")
+    if getattr(actor, "pk", None) in version_author_ids(version):
+        raise PermissionDenied(f"You drafted or edited this version, so someone else must {verb} it "
                                "(segregation of duties).", code="four_eyes")
     return version
 

@@ -19,6 +19,7 @@ from apps.common.http import client_ip
 
 from .choices import VersionStatus
 from .models import GovernedVersion
+from .services import version_author_ids
 
 # What the person reads after each decision, about the version the service returned.
 DONE = {
@@ -36,7 +37,8 @@ def version_review_rights(user, version: GovernedVersion) -> dict[str, bool]:
     approving capability, or withdraw one's own proposal."""
     proposed = version.status == VersionStatus.PROPOSED
     own = version.proposed_by_id == user.pk
-    return {"can_review": proposed and not own and can(user, type(version).approve_capability),
+    made = own or (proposed and user.pk in version_author_ids(version))  # drafted or edited it: a maker too
+    return {"can_review": proposed and not made and can(user, type(version).approve_capability),
             "can_withdraw": proposed and own}
 
 

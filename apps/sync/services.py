@@ -489,7 +489,7 @@ def _replay_authorise(*, record: SyncRecord, actor) -> None:
 
 
 def record_replay(*, record: SyncRecord, actor, version_choice: str = "current", dry_run: bool = False,
-                  reason: str = "") -> ReplayPlan:
+                  reason: str = "", ip_address: str | None = None) -> ReplayPlan:
     """Replay one record: a new attempt on the same record (history kept). A dry run only says what
     would happen: the mapping version, the target, and the canonical result or the errors."""
     from apps.audit.services import audit_record
@@ -524,7 +524,8 @@ def record_replay(*, record: SyncRecord, actor, version_choice: str = "current",
         SyncRecord.objects.filter(pk=record.pk).update(status=RecordStatus.RETRY_WAIT,
                                                        next_attempt_at=timezone.now() + timedelta(minutes=1))
         audit_record(action="record.replayed", actor=actor, obj=record, legal_entity=record.legal_entity,
-                     after={"version_choice": version_choice}, reason=reason, correlation_id=record.correlation_id)
+                     after={"version_choice": version_choice}, reason=reason, correlation_id=record.correlation_id,
+                     ip_address=ip_address)
         transaction.on_commit(lambda: _replay_now(record.pk, version_choice))
     return plan
 

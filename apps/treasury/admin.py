@@ -25,7 +25,13 @@ class PaymentBatchAdmin(admin.ModelAdmin):
     readonly_fields = ("status", "created_by", "released_by", "released_at", "sent_at")
     inlines = [PaymentInstructionInline]
 
+    def has_add_permission(self, request):
+        return False  # a batch added here would have no creator, so nobody would be its maker
+
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

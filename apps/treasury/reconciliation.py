@@ -858,7 +858,8 @@ def _may_reconcile(actor, legal_entity_id: int) -> None:
         raise DomainError("No such match.", code="not_found")
 
 
-def reconciliation_undo(*, match: ReconciliationMatch, actor, reason: str) -> ReconciliationMatch:
+def reconciliation_undo(*, match: ReconciliationMatch, actor, reason: str,
+                        ip_address: str | None = None) -> ReconciliationMatch:
     """Take a match apart: its lines are open again, its pairs are never matched automatically again."""
     _may_reconcile(actor, match.legal_entity_id)
     if not reason.strip():
@@ -876,11 +877,12 @@ def reconciliation_undo(*, match: ReconciliationMatch, actor, reason: str) -> Re
         StatementLine.objects.filter(id__in=line_ids).update(reconciliation_status=ReconciliationStatus.UNMATCHED)
         audit_record(action="reconciliation.undone", actor=actor, obj=match, legal_entity=match.legal_entity,
                      before={"status": MatchStatus.ACTIVE}, after={"status": MatchStatus.UNDONE, "lines": line_ids},
-                     reason=reason)
+                     reason=reason, ip_address=ip_address)
     return match
 
 
-def reconciliation_confirm(*, match: ReconciliationMatch, actor, note: str = "") -> ReconciliationMatch:
+def reconciliation_confirm(*, match: ReconciliationMatch, actor, note: str = "",
+                           ip_address: str | None = None) -> ReconciliationMatch:
     """Accept a proposed candidate: it becomes the match; the other candidates of its lines are dismissed."""
     _may_reconcile(actor, match.legal_entity_id)
     with transaction.atomic():
@@ -905,12 +907,12 @@ def reconciliation_confirm(*, match: ReconciliationMatch, actor, note: str = "")
         StatementLine.objects.filter(id__in=line_ids).update(reconciliation_status=ReconciliationStatus.MATCHED)
         audit_record(action="reconciliation.confirmed", actor=actor, obj=match, legal_entity=match.legal_entity,
                      before={"status": MatchStatus.PROPOSED}, after={"status": MatchStatus.ACTIVE, "lines": line_ids},
-                     reason=note)
+                     reason=note, ip_address=ip_address)
     return match
 
 
 def reconciliation_match_manual(*, line_ids: list[int], payment_ids: list[int], actor,
-                                note: str = "") -> ReconciliationMatch:
+                                note: str = "", ip_address: str | None = None) -> ReconciliationMatch:
     """A person matches open statement lines of one account to open payments sent from it.
 
     The totals must be equal and in one currency; lines and payments already matched elsewhere are refused
@@ -958,7 +960,7 @@ def reconciliation_match_manual(*, line_ids: list[int], payment_ids: list[int], 
         StatementLine.objects.filter(id__in=line_ids).update(reconciliation_status=ReconciliationStatus.MATCHED)
         audit_record(action="reconciliation.matched_manually", actor=actor, obj=match, legal_entity=match.legal_entity,
                      after={"lines": [line.id for line in lines], "payments": [p.end_to_end_id for p in payments],
-                            "total": line_total, "currency": currency}, reason=note)
+                            "total": line_total, "currency": currency}, reason=note, ip_address=ip_address)
     return match
 
 

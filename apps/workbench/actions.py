@@ -49,7 +49,8 @@ def _claim(case, data, actor, ip_address) -> str:
 
 
 def _replay(case, data, actor, ip_address) -> str:
-    plan = case_replay(case=case, actor=actor, version_choice=data["version_choice"], reason=data["reason"])
+    plan = case_replay(case=case, actor=actor, version_choice=data["version_choice"], reason=data["reason"],
+                       ip_address=ip_address)
     return f"Replay of record {plan.record.pk} queued: it will {plan.would}."
 
 

@@ -87,7 +87,8 @@ def bulk_start(*, actor, action_name: str, data: dict, ids: list[int] | None, qu
             f"{'s' if len(targets) != 1 else ''}"
     return job_start(kind=JOB_KIND, label=label, actor=actor, total=len(targets), unit="exceptions",
                      ip_address=ip_address,
-                     params={"action": action.name, "data": fields, "ids": targets, "query": query})
+                     params={"action": action.name, "data": fields, "ids": targets, "query": query,
+                             "ip_address": ip_address})
 
 
 def bulk_run(job, report) -> dict:
@@ -112,7 +113,8 @@ def bulk_run(job, report) -> dict:
                     would[case_replay(case=case, actor=actor, version_choice=data["version_choice"],
                                       dry_run=True).would] += 1
                 else:
-                    action_run(action, case=case, data=data, actor=actor)
+                    action_run(action, case=case, data=data, actor=actor,
+                               ip_address=job.params.get("ip_address"))
                 done += 1
             except DomainError as exc:
                 skipped[exc.message] += 1

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from apps.access.roles import Capability
 from apps.access.selectors import can
+from apps.audit.services import audit_record
 from apps.common.errors import DomainError, PermissionDenied
 from apps.exceptions.models import ExceptionCase
 from apps.exceptions.services import exception_authorise
@@ -37,13 +38,13 @@ def _check_version_choice(version_choice: str) -> None:
 
 
 def case_replay(*, case: ExceptionCase, actor, version_choice: str = "current", dry_run: bool = False,
-                reason: str = "") -> ReplayPlan:
+                reason: str = "", ip_address: str | None = None) -> ReplayPlan:
     """Replay the record behind a case (or, with dry_run, say what a replay would do). The case closes
     by itself when the new attempt succeeds (exceptions_auto_resolve_for_record)."""
     exception_authorise(case=case, actor=actor, capability=Capability.REPLAY)
     _check_version_choice(version_choice)
     return record_replay(record=_record_of(case), actor=actor, version_choice=version_choice, dry_run=dry_run,
-                         reason=reason)
+                         reason=reason, ip_address=ip_address)
 
 
 def _parse_payload(text: str) -> dict:
@@ -96,7 +97,7 @@ def payload_edit_approve(*, edit: PayloadEdit, actor, note: str = "", ip_address
     SyncRecord.objects.filter(pk=edit.record_id).update(edited_payload=edit.payload)
     record = SyncRecord.objects.select_related("connector__system", "legal_entity").get(pk=edit.record_id)
     return record_replay(record=record, actor=actor, version_choice=edit.version_choice,
-                         reason=f"payload edit {edit.number} approved")
+                         reason=f"payload edit {edit.number} approved", ip_address=ip_address)
 
 
 def payload_edit_reject(*, edit: PayloadEdit, actor, note: str, ip_address: str | None = None) -> PayloadEdit:
@@ -104,8 +105,11 @@ def payload_edit_reject(*, edit: PayloadEdit, actor, note: str, ip_address: str 
     return version_reject(version=edit, actor=actor, note=note, ip_address=ip_address)
 
 
-def saved_view_create(*, owner, name: str, query: str, shared: bool = False) -> SavedView:
+def saved_view_create(*, owner, name: str, query: str, shared: bool = False,
+                      ip_address: str | None = None) -> SavedView:
     """Save the current filters under a name; saving again under the same name replaces the filters."""
+    if not can(owner, Capability.VIEW):
+        raise PermissionDenied("Your account has no role that may view exceptions.", code="forbidden")
     name = name.strip()
     if not name:
         raise DomainError("Give the view a name.", code="name_required")
@@ -113,14 +117,19 @@ def saved_view_create(*, owner, name: str, query: str, shared: bool = False) -> 
         raise DomainError("The name or the filters are too long to save.", code="too_long")
     try:
         with transaction.atomic():
-            view, _created = SavedView.objects.update_or_create(owner=owner, name=name,
-                                                                defaults={"query": query, "shared": shared})
+            view, created = SavedView.objects.update_or_create(owner=owner, name=name,
+                                                               defaults={"query": query, "shared": shared})
+            audit_record(action="saved_view.saved", actor=owner, obj=view, ip_address=ip_address,
+                         after={"name": name, "query": query, "shared": shared, "replaced": not created})
     except IntegrityError as exc:  # two saves of the same name at once: the other one won
         raise DomainError("A view with this name was just saved; try again.", code="conflict") from exc
     return view
 
 
-def saved_view_delete(*, view: SavedView, actor) -> None:
+@transaction.atomic
+def saved_view_delete(*, view: SavedView, actor, ip_address: str | None = None) -> None:
     if view.owner_id != actor.pk:
         raise PermissionDenied("Only the person who saved a view can delete it.", code="not_owner")
+    audit_record(action="saved_view.deleted", actor=actor, obj=view, ip_address=ip_address,
+                 before={"name": view.name, "query": view.query, "shared": view.shared})
     view.delete()

@@ -220,7 +220,7 @@ def saved_views(request):
             messages.error(request, _form_errors(form))
         else:
             try:
-                view = saved_view_create(owner=request.user, **form.cleaned_data)
+                view = saved_view_create(owner=request.user, ip_address=client_ip(request), **form.cleaned_data)
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
@@ -235,7 +235,7 @@ def saved_view_remove(request, pk: int):
     if view is None:
         raise Http404("No such view")
     try:
-        saved_view_delete(view=view, actor=request.user)
+        saved_view_delete(view=view, actor=request.user, ip_address=client_ip(request))
     except PermissionDenied as exc:
         return HttpResponseForbidden(exc.message)
     messages.success(request, f"View “{view.name}” deleted.")

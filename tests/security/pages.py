@@ -27,3 +27,21 @@ def page_routes() -> list[tuple[str, str, bool]]:
 
     walk(get_resolver().url_patterns, "", "")
     return found
+
+
+def page_views() -> dict[str, object]:
+    """{url name: view callable} of every page route (the same routes as `page_routes`)."""
+    found: dict[str, object] = {}
+
+    def walk(patterns, prefix: str, namespace: str) -> None:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+            elif isinstance(entry, URLPattern):
+                route = prefix + str(entry.pattern)
+                if not route.startswith(NON_PAGE_PREFIXES) and entry.name:
+                    found[f"{namespace}{entry.name}"] = entry.callback
+
+    walk(get_resolver().url_patterns, "", "")
+    return found

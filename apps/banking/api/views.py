@@ -105,7 +105,7 @@ class ReconciliationMatchViewSet(viewsets.GenericViewSet):
         body.is_valid(raise_exception=True)
         match = reconciliation_match_manual(line_ids=body.validated_data["lines"],
                                             payment_ids=body.validated_data["payments"], actor=request.user,
-                                            note=body.validated_data["note"])
+                                            note=body.validated_data["note"], ip_address=client_ip(request))
         return Response(ReconciliationMatchSerializer(self.get_queryset().get(pk=match.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -114,7 +114,8 @@ class ReconciliationMatchViewSet(viewsets.GenericViewSet):
     def confirm(self, request, pk=None):
         body = MatchDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        match = reconciliation_confirm(match=self.get_object(), actor=request.user, note=body.validated_data["note"])
+        match = reconciliation_confirm(match=self.get_object(), actor=request.user, note=body.validated_data["note"],
+                                       ip_address=client_ip(request))
         return Response(ReconciliationMatchSerializer(self.get_queryset().get(pk=match.pk)).data)
 
     @extend_schema(request=MatchDecisionSerializer, responses=ReconciliationMatchSerializer)
@@ -122,7 +123,8 @@ class ReconciliationMatchViewSet(viewsets.GenericViewSet):
     def undo(self, request, pk=None):
         body = MatchDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        match = reconciliation_undo(match=self.get_object(), actor=request.user, reason=body.validated_data["note"])
+        match = reconciliation_undo(match=self.get_object(), actor=request.user, reason=body.validated_data["note"],
+                                    ip_address=client_ip(request))
         return Response(ReconciliationMatchSerializer(self.get_queryset().get(pk=match.pk)).data)
 
 

@@ -55,7 +55,8 @@ class SyncRecordViewSet(viewsets.ReadOnlyModelViewSet):
         params = ReplaySerializer(data=request.data)
         params.is_valid(raise_exception=True)
         plan = record_replay(record=record, actor=request.user, version_choice=params.validated_data["version"],
-                             dry_run=params.validated_data["dry_run"], reason=params.validated_data["reason"])
+                             dry_run=params.validated_data["dry_run"], reason=params.validated_data["reason"],
+                             ip_address=request.META.get("REMOTE_ADDR"))
         return Response({"record_id": record.pk, "dry_run": params.validated_data["dry_run"], "would": plan.would})
 
 

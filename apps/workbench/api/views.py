@@ -28,7 +28,7 @@ class CaseReplayView(APIView):
             raise Http404("No such exception") from exc
         params = CaseReplaySerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        plan = case_replay(case=case, actor=request.user, **params.validated_data)
+        plan = case_replay(case=case, actor=request.user, ip_address=client_ip(request), **params.validated_data)
         return Response({"exception_id": case.pk, "record_id": plan.record.pk,
                          "dry_run": params.validated_data["dry_run"], "would": plan.would})
 
