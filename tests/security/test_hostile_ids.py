@@ -39,12 +39,9 @@ def test_oversized_ids_in_page_paths_answer_404_never_500(client_for, controller
     problems = []
     routes = _int_routes()
     assert len(routes) >= 15
-    for route, name in routes:
-        count = len(re.findall(r"<int:", route))
+    for route, _name in routes:
         for value in (HUGE, str(2**63), str(2**31)):
-            url = reverse(name, args=[int(value)] * count) if "fmt" not in route else None
-            if url is None:
-                continue
+            url = "/" + re.sub(r"<(?:slug|str):[^>]+>", "resolve", re.sub(r"<int:[^>]+>", value, route))
             for method in ("get", "post"):
                 status = getattr(client, method)(url).status_code
                 if status >= 500 or status == 200 and method == "post":
