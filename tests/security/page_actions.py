@@ -312,10 +312,8 @@ def _bank_account(decision: str):
     return stage_it
 
 
-def pending_batch(stage: Stage, *, held: bool = False) -> PaymentBatch:
-    from apps.controls.payments import payment_batch_create
-
-    account = debtor_account(stage)
+def unbatched_payment(stage: Stage, *, held: bool = False) -> PaymentInstruction:
+    """A payment instruction to a supplier account approved long ago (no hold), awaiting a batch."""
     firm = Supplier.objects.create(legal_entity=stage.entity, number="V-1", name="Acme GmbH", country="DE")
     bank = SupplierBankAccount.objects.create(supplier=firm, iban=creditor_iban(5), country="DE", currency="EUR",
                                               status="active")
@@ -325,8 +323,25 @@ def pending_batch(stage: Stage, *, held: bool = False) -> PaymentBatch:
         instruction_id="I-P1", idempotency_key="test:E2E-P1", amount="100.00", currency="EUR",
         creditor_name=firm.name, creditor_iban=bank.iban, requested_date=date(2026, 12, 4),
         status=PaymentStatus.HELD if held else PaymentStatus.CREATED)
+    return payment
+
+
+def pending_batch(stage: Stage, *, held: bool = False) -> PaymentBatch:
+    from apps.controls.payments import payment_batch_create
+
+    account, payment = debtor_account(stage), unbatched_payment(stage, held=held)
     return payment_batch_create(legal_entity=stage.entity, debtor_account=account, payments=[payment],
                                 requested_execution_date=date(2026, 12, 4), actor=stage.maker(Role.TREASURY_OPS))
+
+
+def _batch_create(stage: Stage) -> Staged:
+    account, payment = debtor_account(stage), unbatched_payment(stage)
+    day = (timezone.localdate() + timedelta(days=3)).isoformat()
+    return Staged(reverse("controls:payment_batch_new"),
+                  {"debtor_account": account.pk, "requested_execution_date": day, "payments": [payment.pk],
+                   "reference": "", "idempotency_key": "form-1", "entered-TOTAL_FORMS": "0",
+                   "entered-INITIAL_FORMS": "0"},
+                  lambda: PaymentBatch.objects.filter(payments=payment).exists(), "payment_batch.created")
 
 
 def _batch_release(stage: Stage) -> Staged:
@@ -513,6 +528,7 @@ PAGE_ACTIONS: list[PageAction] = [
                _bank_account("approve")),
     PageAction("supplier bank change reject", "controls:bank_accounts", C.APPROVE_BANK_DETAILS,
                _bank_account("reject")),
+    PageAction("payment batch create", "controls:payment_batch_new", C.RELEASE_PAYMENTS, _batch_create),
     PageAction("payment batch release", "controls:payment_batch", C.RELEASE_PAYMENTS, _batch_release),
     PageAction("payment hold release", "controls:payment_batch", C.RELEASE_PAYMENTS, _hold_release),
     PageAction("duplicate supplier decide", "controls:supplier_duplicate", C.RESOLVE, _duplicate_decide),
