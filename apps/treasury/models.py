@@ -174,7 +174,9 @@ class ReconciliationMatch(models.Model):
     """
 
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="reconciliation_matches")
-    bank_account = models.ForeignKey(CompanyBankAccount, on_delete=models.PROTECT, related_name="matches")
+    # No index of its own: recmatch_account_status_idx (bank_account, status) serves it.
+    bank_account = models.ForeignKey(CompanyBankAccount, on_delete=models.PROTECT, related_name="matches",
+                                     db_index=False)
     rule = models.CharField(max_length=30, choices=MatchRule.choices)
     status = models.CharField(max_length=12, choices=MatchStatus.choices, default=MatchStatus.ACTIVE)
     reason = models.JSONField(default=dict, blank=True)
@@ -221,10 +223,11 @@ class ReconciliationMatchItem(models.Model):
     payment, and the partial unique constraints make sure each is held by one match at most."""
 
     match = models.ForeignKey(ReconciliationMatch, on_delete=models.CASCADE, related_name="items")
+    # Each item holds one side only, so their indexes are partial (Meta): half the entries, none of them NULL.
     statement_line = models.ForeignKey("banking.StatementLine", null=True, blank=True, on_delete=models.PROTECT,
-                                       related_name="match_items")
+                                       related_name="match_items", db_index=False)
     payment = models.ForeignKey(PaymentInstruction, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="match_items")
+                                related_name="match_items", db_index=False)
     amount = MoneyField()
     is_active = models.BooleanField(default=True)
 
@@ -241,6 +244,13 @@ class ReconciliationMatchItem(models.Model):
                                     name="recmatchitem_line_once"),
             models.UniqueConstraint(fields=["payment"], condition=models.Q(is_active=True, payment__isnull=False),
                                     name="recmatchitem_payment_once"),
+        ]
+        indexes = [
+            # Serve a line's or a payment's match history (pages, undone pairs) and the PROTECT checks on delete.
+            models.Index(fields=["statement_line"], name="recmatchitem_line_idx",
+                         condition=models.Q(statement_line__isnull=False)),
+            models.Index(fields=["payment"], name="recmatchitem_payment_idx",
+                         condition=models.Q(payment__isnull=False)),
         ]
 
     def __str__(self) -> str:
