@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("banking", "0004_statementline_write_light_indexes"),
-        ("treasury", "0003_payment_status_event"),
+        ("treasury", "0004_payment_batch_idempotency_key"),
     ]
 
     operations = [
