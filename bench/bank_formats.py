@@ -1,16 +1,20 @@
 """Bank file benchmarks: our camt.053 and MT940 readers against the libraries underneath, and peak memory.
 
     python -m bench.bank_formats speed [--camt-mb 50] [--mt940-entries 100000]
-    python -m bench.bank_formats rss --mb 200 [--mode parse|import]
+    python -m bench.bank_formats rss [--mb 50 --mb 100 --mb 200] [--mode parse|import]
 
 ``speed`` writes a generated camt.053 and MT940 file and times, on the same file in the same run:
 lxml's bare ``iterparse`` (every element, cleared), ``iterparse`` pulling five fields per entry (amount,
-credit/debit, booking date, bank reference, end-to-end id), our ``parse_statement_file``; and for MT940 the
-mt-940 library's own ``mt940.parse`` against our reader (which runs the library and maps every entry).
-Speeds are per CPU second (``time.process_time``), best of ``--runs``. ``rss`` generates a camt.053 of the
-given size and reads it in a fresh subprocess (``parse``: the reader
-alone; ``import``: ``statement_import`` into the database named by DATABASE_URL, as the command line does),
-reporting the child's peak RSS from ``resource.getrusage``. Each prints one JSON object last.
+credit/debit, booking date, bank reference, end-to-end id), our ``parse_statement_file``, and our streamed
+reader alone (``iter_statement_file``, entries handed on and dropped, as an import consumes them); and for
+MT940 the mt-940 library's own ``mt940.parse`` against our reader (which runs the library and maps every
+entry). Speeds are per CPU second (``time.process_time``), best of ``--runs``.
+
+``rss`` generates a camt.053 of each size and measures the peak RSS of a child process (``os.wait4``'s
+``ru_maxrss`` for exactly that child): ``parse`` reads it with ``iter_statement_file`` (streamed, nothing
+kept); ``import`` runs ``manage.py import_statement PATH --json`` into a fresh PostgreSQL database made
+from DATABASE_URL's server (account set up first, in another process), exactly as a user would. Each
+prints one JSON object last.
 """
 
 from __future__ import annotations
@@ -146,6 +150,7 @@ def speed(camt_mb: float, mt940_entries: int, runs: int) -> dict:
     bare_s = _best_of(runs, lambda: _lxml_bare(camt))
     five_s = _best_of(runs, lambda: _lxml_five_fields(camt))
     ours_s = _best_of(runs, lambda: parse_statement_file(camt))
+    stream_s = _best_of(runs, lambda: _stream_only(camt))
     sta = folder / "bench.sta"
     write_mt940(sta, mt940_entries)
     assert parse_statement_file(sta).statements[0].entry_count == mt940_entries
@@ -158,6 +163,8 @@ def speed(camt_mb: float, mt940_entries: int, runs: int) -> dict:
         "camt_mb": round(megabytes, 1), "camt_entries": made["entries"], "runs": runs,
         "lxml_bare_mb_s": round(megabytes / bare_s, 1), "lxml_five_fields_mb_s": round(megabytes / five_s, 1),
         "ours_mb_s": round(megabytes / ours_s, 1), "ours_entries_s": round(made["entries"] / ours_s),
+        "stream_mb_s": round(megabytes / stream_s, 1), "stream_entries_s": round(made["entries"] / stream_s),
+        "stream_ratio_vs_bare": round(bare_s / stream_s, 2),
         "ratio_vs_bare": round(bare_s / ours_s, 2), "ratio_vs_five_fields": round(five_s / ours_s, 2),
         "mt940_entries": mt940_entries, "mt940_library_entries_s": round(mt940_entries / library_s),
         "mt940_ours_entries_s": round(mt940_entries / ours_mt_s), "mt940_ratio": round(library_s / ours_mt_s, 2),
@@ -168,47 +175,105 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
 
 
-def rss_child(path: Path, mode: str) -> dict:
-    """Runs in the measured subprocess."""
-    if mode == "parse":
-        from apps.banking.formats import parse_statement_file
+def _stream_only(path: Path) -> int:
+    """Our streamed camt reader as an import consumes it: every event handed on, nothing kept."""
+    from apps.banking.formats import iter_statement_file
+    from apps.banking.formats.model import ParsedEntry
 
-        baseline = _peak_rss_mb()
-        parsed = parse_statement_file(path)
-        return {"mode": mode, "baseline_mb": round(baseline, 1), "peak_mb": round(_peak_rss_mb(), 1),
-                "entries": parsed.statements[0].entry_count}
+    return sum(isinstance(event, ParsedEntry) for event in iter_statement_file(path))
+
+
+def rss_child(path: Path) -> dict:
+    """Runs in the measured subprocess: read the file streamed, as an import does."""
+    baseline = _peak_rss_mb()
+    entries = _stream_only(path)
+    return {"baseline_mb": round(baseline, 1), "entries": entries}
+
+
+def rss_setup() -> dict:
+    """Runs in its own subprocess before an import: migrate the fresh database and set up the bench account."""
     from bench.common import setup_django
 
     setup_django()
-    from apps.banking.choices import FileChannel
-    from apps.banking.models import CompanyBankAccount, StatementLine
-    from apps.banking.services import statement_import
+    from apps.banking.models import CompanyBankAccount
     from apps.masterdata.models import Bank, LegalEntity
 
     entity = LegalEntity.objects.create(code="BENCH", name="Bench GmbH", country="DE", functional_currency="EUR",
                                         time_zone="Europe/Berlin")
     bank = Bank.objects.create(name="Bench bank", bic="COBADEFFXXX", country="DE")
     CompanyBankAccount.objects.create(legal_entity=entity, bank=bank, name="EUR", iban=ACCOUNT_IBAN, currency="EUR")
-    gc.collect()
-    baseline = _peak_rss_mb()
-    start = time.perf_counter()
-    # As `manage.py import_statement` does: the file's bytes, kept whole as evidence (StatementFile).
-    result = statement_import(content=path.read_bytes(), filename=path.name, channel=FileChannel.COMMAND)
-    seconds = time.perf_counter() - start
-    return {"mode": mode, "baseline_mb": round(baseline, 1), "peak_mb": round(_peak_rss_mb(), 1),
-            "entries": StatementLine.objects.count(), "created": result.created, "seconds": round(seconds, 1)}
+    return {"account": ACCOUNT_IBAN}
 
 
-def rss(megabytes: float, modes: list[str]) -> dict:
+def rss_check(entries: int) -> dict:
+    """Runs after an import: what the database holds (lines, kept file bytes, exceptions)."""
+    import django
+
+    django.setup()
+    from apps.banking.models import BankStatement, StatementFile, StatementFileChunk, StatementLine
+    from apps.exceptions.models import ExceptionCase
+
+    kept = sum(len(c) for c in StatementFileChunk.objects.values_list("data", flat=True).iterator(chunk_size=4))
+    return {"statements": BankStatement.objects.count(), "lines": StatementLine.objects.count(),
+            "lines_expected": entries, "kept_bytes": kept,
+            "file_size": StatementFile.objects.values_list("size", flat=True).first(),
+            "exceptions": list(ExceptionCase.objects.values_list("kind", flat=True))}
+
+
+def _measured(command: list[str], env: dict) -> tuple[str, float, float]:
+    """Run ``command`` and return (stdout, its own peak RSS in MB, wall seconds); fails loudly on exit != 0."""
+    from bench.common import ROOT
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if child.returncode:
+            raise RuntimeError(f"{command} exited {child.returncode}: {err.read().decode()[-2000:]}")
+        return out.read().decode(), usage.ru_maxrss / 1024, seconds
+
+
+def _run_json(args: list[str], env: dict) -> dict:
+    out = subprocess.run([sys.executable, "-m", "bench.bank_formats", *args], env=env, check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def rss(sizes: list[float], modes: list[str]) -> dict:
+    from bench.common import fresh_postgres
+
     folder = Path(tempfile.mkdtemp(prefix="finsync-bench-rss-"))
-    path = folder / "big.camt053.xml"
-    made = write_camt053(path, int(megabytes * 1_000_000))
-    results = {"file_mb": round(made["bytes"] / 1_000_000, 1), "entries": made["entries"]}
-    for mode in modes:
-        out = subprocess.run([sys.executable, "-m", "bench.bank_formats", "rss-child", str(path), mode],
-                             env=dict(os.environ), check=True, capture_output=True, text=True)
-        results[mode] = json.loads(out.stdout.strip().splitlines()[-1])
-    path.unlink()
+    results: dict = {"sizes": []}
+    for megabytes in sizes:
+        path = folder / f"big{megabytes:g}.camt053.xml"
+        made = write_camt053(path, int(megabytes * 1_000_000))
+        row = {"target_mb": megabytes, "file_mb": round(made["bytes"] / 1_000_000, 1), "entries": made["entries"],
+               "load_before": round(os.getloadavg()[0], 1)}
+        env = dict(os.environ, FINSYNC_LOG_LEVEL="WARNING", DEBUG="0")
+        if "parse" in modes:
+            out, peak, seconds = _measured([sys.executable, "-m", "bench.bank_formats", "rss-child", str(path)], env)
+            row["parse"] = {**json.loads(out.strip().splitlines()[-1]), "peak_mb": round(peak, 1),
+                            "seconds": round(seconds, 1)}
+            assert row["parse"]["entries"] == made["entries"], "the streamed reader lost entries"
+        if "import" in modes:
+            db_env = dict(env, DATABASE_URL=fresh_postgres(f"finsync_bench_rss_{int(megabytes)}"),
+                          DJANGO_SETTINGS_MODULE="finsync.settings.base")
+            _run_json(["rss-setup"], db_env)
+            out, peak, seconds = _measured([sys.executable, "manage.py", "import_statement", str(path), "--json"],
+                                           db_env)
+            answer = json.loads(out)
+            check = _run_json(["rss-check", str(made["entries"])], db_env)
+            assert (answer["created"], answer["statements"][0]["entries"]) == (1, made["entries"]), answer
+            assert (check["lines"], check["kept_bytes"]) == (made["entries"], made["bytes"]), check
+            row["import"] = {"peak_mb": round(peak, 1), "seconds": round(seconds, 1), "answer": answer,
+                             "check": check}
+        row["load_after"] = round(os.getloadavg()[0], 1)
+        results["sizes"].append(row)
+        path.unlink()
     return results
 
 
@@ -220,16 +285,25 @@ def main() -> int:
     s.add_argument("--mt940-entries", type=int, default=int(os.environ.get("FINSYNC_BENCH_MT940_ENTRIES", 100_000)))
     s.add_argument("--runs", type=int, default=3)
     r = sub.add_parser("rss")
-    r.add_argument("--mb", type=float, default=float(os.environ.get("FINSYNC_BENCH_RSS_MB", 200)))
+    r.add_argument("--mb", type=float, action="append",
+                   help="file size in MB, repeatable (default 50, 100, 200; FINSYNC_BENCH_RSS_MB=200 for one)")
     r.add_argument("--mode", action="append", choices=["parse", "import"])
     c = sub.add_parser("rss-child")
     c.add_argument("path")
-    c.add_argument("mode", choices=["parse", "import"])
+    sub.add_parser("rss-setup")
+    k = sub.add_parser("rss-check")
+    k.add_argument("entries", type=int)
     args = parser.parse_args()
     if args.what == "rss-child":
-        result = rss_child(Path(args.path), args.mode)
+        result = rss_child(Path(args.path))
+    elif args.what == "rss-setup":
+        result = rss_setup()
+    elif args.what == "rss-check":
+        result = rss_check(args.entries)
     elif args.what == "rss":
-        result = rss(args.mb, args.mode or ["parse", "import"])
+        default = [float(os.environ["FINSYNC_BENCH_RSS_MB"])] if "FINSYNC_BENCH_RSS_MB" in os.environ else [
+            50.0, 100.0, 200.0]
+        result = rss(args.mb or default, args.mode or ["parse", "import"])
     else:
         import django
 

@@ -18,7 +18,6 @@ class StatementFileAdmin(ReadOnlyAdmin):
     list_display = ("filename", "format", "channel", "size", "created_at")
     list_filter = ("format", "channel")
     search_fields = ("filename", "sha256")
-    exclude = ("content",)
 
 
 class StatementLineInline(admin.TabularInline):
@@ -59,5 +58,4 @@ class BankFileUploadAdmin(ReadOnlyAdmin):
     list_filter = ("status", "format", "legal_entity")
     list_select_related = ("legal_entity", "uploaded_by")
     search_fields = ("filename", "sha256")
-    exclude = ("content",)
-    readonly_fields = [f.name for f in BankFileUpload._meta.fields if f.name != "content"]
+    readonly_fields = [f.name for f in BankFileUpload._meta.fields]

@@ -58,20 +58,41 @@ class CompanyBankAccount(TimeStampedModel):
 
 
 class StatementFile(TimeStampedModel):
-    """A bank file as received (statement or status report), kept whole so nothing is ever lost."""
+    """A bank file as received (statement or status report), kept whole so nothing is ever lost.
+
+    The bytes are its ``chunks`` (``StatementFileChunk``), written and read piece by piece
+    (apps/banking/filestore.py), so a 200 MB file is kept without ever being held in memory.
+    """
 
     sha256 = models.CharField(max_length=64, unique=True)
     filename = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField()
     format = models.CharField(max_length=20, blank=True)
     channel = models.CharField(max_length=20, choices=FileChannel.choices)
-    content = models.BinaryField(editable=False)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.filename
+
+
+class StatementFileChunk(models.Model):
+    """One consecutive piece of a kept bank file's bytes (``filestore.CHUNK_BYTES``, the last one shorter)."""
+
+    file = models.ForeignKey(StatementFile, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["file", "number"]
+        constraints = [
+            # The file's bytes are its chunks in this order; the unique index also serves reading them.
+            models.UniqueConstraint(fields=["file", "number"], name="statementfilechunk_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file} #{self.number}"
 
 
 class BankStatement(TimeStampedModel):
@@ -155,8 +176,9 @@ class StatementLine(models.Model):
 class BankFileUpload(TimeStampedModel):
     """One file a person uploaded on the bank files page (or through the API), and what its import did.
 
-    The bytes wait here until the background import has read them; afterwards they live on the
-    ``StatementFile`` (the evidence) and are cleared here. The figures are the per-file summary people see.
+    The bytes wait in its ``chunks`` (``BankFileUploadChunk``) until the background import has read
+    them; afterwards they live on the ``StatementFile`` (the evidence) and the chunks are deleted. The
+    figures are the per-file summary people see.
     """
 
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
@@ -166,7 +188,6 @@ class BankFileUpload(TimeStampedModel):
     filename = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
-    content = models.BinaryField(editable=False, default=bytes, help_text="cleared once imported")
     status = models.CharField(max_length=10, choices=UploadStatus.choices, default=UploadStatus.PENDING)
     format = models.CharField(max_length=20, blank=True)
     statements_created = models.PositiveIntegerField(default=0)
@@ -193,3 +214,21 @@ class BankFileUpload(TimeStampedModel):
     @property
     def badge_colour(self) -> str:
         return UPLOAD_BADGE_COLOURS[self.status]
+
+
+class BankFileUploadChunk(models.Model):
+    """One consecutive piece of an uploaded file's bytes, waiting for the background import."""
+
+    upload = models.ForeignKey(BankFileUpload, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["upload", "number"]
+        constraints = [
+            # The upload's bytes are its chunks in this order; the unique index also serves reading them.
+            models.UniqueConstraint(fields=["upload", "number"], name="bankfileuploadchunk_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.upload} #{self.number}"

@@ -46,7 +46,7 @@ def upload_list(*, user, legal_entity_id: int | None = None) -> QuerySet[BankFil
     qs = restrict(BankFileUpload.objects.select_related("legal_entity", "uploaded_by", "statement_file"), user)
     if legal_entity_id is not None:
         qs = qs.filter(legal_entity_id=legal_entity_id)
-    return qs.defer("content").order_by("-created_at", "-id")
+    return qs.order_by("-created_at", "-id")
 
 
 _OPEN = (ReconciliationStatus.UNMATCHED, ReconciliationStatus.AMBIGUOUS)

@@ -1,8 +1,11 @@
 """Files from the bank into the canonical model: statements (with cash positions) and payment status reports.
 
-Both imports follow the same shape: parse first (a file that cannot be read changes nothing but the
-evidence, see below), then store everything a file says in ONE database transaction, so that a file is
-either imported completely or not at all, and audit it in that same transaction.
+Both imports store everything a file says in ONE database transaction, so that a file is either imported
+completely or not at all, and audit it in that same transaction; a file that cannot be read changes nothing
+but the evidence (see below). A payment status report is parsed first and then stored. A statement file is
+stored while it is read: the reader streams its entries (``formats.iter_statement_file``) and the import
+writes them in batches, so memory stays flat however large the file; a file found unreadable halfway rolls
+back all it wrote. The file's bytes are kept in chunks (``filestore``), never whole in memory.
 
 Unreadable files. A file that cannot be read raises ``FormatError`` (its ``reason`` is written for a
 treasury user). When the file arrived through a channel where FinSync is the only one holding it
@@ -29,7 +32,9 @@ import dataclasses
 import hashlib
 import json
 import logging
+import os
 import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -51,10 +56,12 @@ from apps.treasury.choices import BATCH_TRANSITIONS, BatchStatus, CashPositionKi
 from apps.treasury.models import CashPosition, PaymentBatch, PaymentInstruction, PaymentStatusEvent
 
 from .choices import CreditDebit, EntryStatus, FileChannel, StatementKind
-from .formats import FormatError, parse_pain002, parse_statement_file
-from .formats.model import Balance, ParsedFile, ParsedStatement
+from .filestore import Source, chunks_bytes, chunks_write, source_digest
+from .formats import FormatError, iter_statement_file, parse_pain002
+from .formats.model import Balance, ParsedEntry, ParsedStatement
 from .formats.pain002 import PaymentStatusReport
-from .models import BankStatement, CompanyBankAccount, StatementFile, StatementLine
+from .formats.stream import FileEnd, FileHeader, StatementEnd, StatementStart
+from .models import BankStatement, CompanyBankAccount, StatementFile, StatementFileChunk, StatementLine
 
 logger = logging.getLogger("finsync.banking")
 
@@ -83,7 +90,11 @@ class Outcome:
 
 @dataclass
 class StatementOutcome:
-    """What happened to one statement of a file."""
+    """What happened to one statement of a file.
+
+    ``parsed`` is the statement's header (its entries were stored as they streamed past and are not kept);
+    ``entry_count``, ``credits`` and ``debits`` count every entry of it, pending ones included.
+    """
 
     parsed: ParsedStatement
     outcome: str  # Outcome.*
@@ -91,6 +102,9 @@ class StatementOutcome:
     statement_key: str = ""
     bank_account: CompanyBankAccount | None = None
     statement: BankStatement | None = None
+    entry_count: int = 0
+    credits: Decimal = Decimal(0)
+    debits: Decimal = Decimal(0)
     exceptions: list[ExceptionCase] = field(default_factory=list)
     cash_positions: list[CashPosition] = field(default_factory=list)
 
@@ -102,9 +116,9 @@ class StatementOutcome:
             "currency": self.currency,
             "opening_balance": _decimal_text(parsed.opening_balance.amount if parsed.opening_balance else None),
             "closing_balance": _decimal_text(parsed.closing_balance.amount if parsed.closing_balance else None),
-            "entries": parsed.entry_count,
-            "credits": _decimal_text(parsed.sum_credits),
-            "debits": _decimal_text(parsed.sum_debits),
+            "entries": self.entry_count,
+            "credits": _decimal_text(self.credits),
+            "debits": _decimal_text(self.debits),
         }
 
 
@@ -114,15 +128,12 @@ class ImportResult:
 
     filename: str
     sha256: str
-    parsed: ParsedFile
     dry_run: bool
+    format: str = ""
+    warnings: tuple[str, ...] = ()
     statement_file: StatementFile | None = None
     file_already_received: bool = False
     statements: list[StatementOutcome] = field(default_factory=list)
-
-    @property
-    def format(self) -> str:
-        return self.parsed.format
 
     @property
     def created(self) -> int:
@@ -137,13 +148,17 @@ class ImportResult:
         return sum(s.outcome == Outcome.UNKNOWN_ACCOUNT for s in self.statements)
 
     @property
+    def entries_created(self) -> int:
+        return sum(s.entry_count for s in self.statements if s.outcome == Outcome.CREATED)
+
+    @property
     def exceptions(self) -> list[ExceptionCase]:
         return [case for s in self.statements for case in s.exceptions]
 
     def as_json(self) -> dict:
         """The command-line contract of ``import_statement --json`` (docs/CLI.md)."""
         return {
-            "format": self.parsed.format,
+            "format": self.format,
             "statements": [s.as_json() for s in self.statements],
             "created": self.created,
             "duplicates": self.duplicates,
@@ -184,32 +199,59 @@ def _without_nul(value):
     return value
 
 
+_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(ParsedEntry))
+
+
+def _entry_without_nul(entry: ParsedEntry) -> ParsedEntry:
+    """``_without_nul`` for one entry, cheap in the usual case of an entry without NUL (every entry passes)."""
+    for name in _ENTRY_FIELDS:
+        value = getattr(entry, name)
+        if isinstance(value, str) and "\x00" in value:
+            return _without_nul(entry)
+    return entry
+
+
 def file_digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
 # --- Shared: the raw file ----------------------------------------------------------------------------------
 
-def statement_file_store(*, content: bytes, filename: str, channel: str, file_format: str) -> tuple[StatementFile,
-                                                                                                    bool]:
-    """Keep a bank file whole, once (sha256 is unique). Returns (file, created).
+def statement_file_store(*, content: Source | None = None, path: str | os.PathLike[str] | None = None,
+                         filename: str, channel: str, file_format: str,
+                         digest: tuple[str, int] | None = None) -> tuple[StatementFile, bool]:
+    """Keep a bank file whole, once (sha256 is unique), from its bytes or its path. Returns (file, created).
 
+    The bytes are written as chunks (apps/banking/filestore.py), so a file of any size is kept without
+    being held in memory. ``digest`` ((sha256, size), when the caller computed it already) saves a read.
     No check-then-act: the insert is attempted and a unique violation means another import stored the
     same bytes first, which then is the file we use.
     """
-    digest = file_digest(content)
-    row = StatementFile(sha256=digest, filename=filename[:255], size=len(content), format=file_format,
-                        channel=channel, content=content)
+    source = _source(content, path)
+    sha256, size = digest or source_digest(source)
+    row = StatementFile(sha256=sha256, filename=filename[:255], size=size, format=file_format, channel=channel)
     try:
         with transaction.atomic():
             row.save(force_insert=True)
     except IntegrityError:
-        return StatementFile.objects.get(sha256=digest), False
+        return StatementFile.objects.get(sha256=sha256), False
+    chunks_write(StatementFileChunk, "file", row, source)
     return row, True
 
 
-def unreadable_file_record(*, content: bytes, filename: str, channel: str, error: FormatError,
-                           actor=None) -> ExceptionCase | None:
+def statement_file_content(file: StatementFile) -> bytes:
+    """A kept file's bytes at once (for small files: tests, a pain.002; large ones: ``chunks_read``)."""
+    return chunks_bytes(file.chunks.all())
+
+
+def _source(content: Source | None, path: str | os.PathLike[str] | None) -> Source:
+    if (content is None) == (path is None):
+        raise ValueError("give the file's content or its path, not both")
+    return path if path is not None else content
+
+
+def unreadable_file_record(*, content: Source | None = None, path: str | os.PathLike[str] | None = None,
+                           filename: str, channel: str, error: FormatError, actor=None) -> ExceptionCase | None:
     """Keep an unreadable file as evidence and open a ``statement.unreadable`` exception (see module doc).
 
     Runs in its own transaction so the evidence survives the caller's refusal. Returns None for the
@@ -219,7 +261,8 @@ def unreadable_file_record(*, content: bytes, filename: str, channel: str, error
         return None
     filename, reason = _without_nul(filename), _without_nul(error.reason)
     with transaction.atomic():
-        row, created = statement_file_store(content=content, filename=filename, channel=channel, file_format="")
+        row, created = statement_file_store(content=content, path=path, filename=filename, channel=channel,
+                                            file_format="")
         if created:
             audit_record(action="statement_file.unreadable", actor=actor, actor_label="" if actor else "finsync",
                          obj=row, after={"filename": filename, "sha256": row.sha256, "reason": reason})
@@ -233,10 +276,11 @@ def unreadable_file_record(*, content: bytes, filename: str, channel: str, error
 
 # --- Statements --------------------------------------------------------------------------------------------
 
-def statement_import(*, content: bytes, filename: str, channel: str, dry_run: bool = False,
-                     actor=None, legal_entity=None) -> ImportResult:
+def statement_import(*, content: bytes | None = None, path: str | os.PathLike[str] | None = None, filename: str,
+                     channel: str, dry_run: bool = False, actor=None, legal_entity=None) -> ImportResult:
     """Import one bank statement file (camt.052/053/054, MT940/MT942, BAI2; recognised automatically).
 
+    Give the file's ``path`` (streamed: memory stays flat however large the file) or its ``content``.
     Raises ``FormatError`` when the file cannot be read (see the module docstring for what is kept).
     Otherwise stores, in one transaction: the file (once per sha256), each statement of a known account
     with its lines (once per account, kind and statement id), the continuity and balance exceptions,
@@ -244,95 +288,255 @@ def statement_import(*, content: bytes, filename: str, channel: str, dry_run: bo
     store nothing else. ``dry_run`` does all of it and rolls it back, so the result says exactly what
     an import would do. With ``legal_entity`` (an upload made for one entity) a statement for an account
     of another entity refuses the whole file with a ``DomainError`` and nothing is stored.
+
+    Entries are written while the file is read, ``LINE_BATCH`` at a time, all in the one transaction: a
+    file found unreadable halfway rolls back everything it wrote before it is kept as evidence.
     """
     if channel not in FileChannel.values:
         raise ValueError(f"unknown file channel {channel!r}")
+    source = _source(content, path)
     filename = _without_nul(filename)
     try:
-        parsed = _without_nul(parse_statement_file(content, filename=filename))
+        digest = source_digest(source)
+    except OSError as error:
+        raise FormatError("the file could not be opened", filename=filename) from error
+    result = ImportResult(filename=filename, sha256=digest[0], dry_run=dry_run)
+    try:
+        with transaction.atomic():
+            _StatementFileImport(result, source=source, digest=digest, channel=channel, actor=actor,
+                                 legal_entity=legal_entity).run(iter_statement_file(source, filename=filename))
+            if dry_run:
+                transaction.set_rollback(True)
     except FormatError as error:
         if not dry_run:
-            unreadable_file_record(content=content, filename=filename, channel=channel, error=error, actor=actor)
+            unreadable_file_record(content=content, path=path, filename=filename, channel=channel, error=error,
+                                   actor=actor)
         raise
-    result = ImportResult(filename=filename, sha256=file_digest(content), parsed=parsed, dry_run=dry_run)
-    with transaction.atomic():
-        _import_parsed(result, content=content, channel=channel, actor=actor, legal_entity=legal_entity)
-        if dry_run:
-            transaction.set_rollback(True)
     return result
 
 
-def _import_parsed(result: ImportResult, *, content: bytes, channel: str, actor, legal_entity=None) -> None:
-    parsed = result.parsed
-    accounts = _AccountDirectory(parsed.statements)
-    if legal_entity is not None:
-        _refuse_other_entities(parsed, accounts, legal_entity)
-    file_row, created = statement_file_store(content=content, filename=result.filename, channel=channel,
-                                             file_format=parsed.format)
-    result.statement_file, result.file_already_received = file_row, not created
-    kind = KIND_BY_FORMAT[parsed.format]
-    for parsed_statement in parsed.statements:
-        currency = _statement_currency(parsed_statement)
-        outcome = StatementOutcome(parsed=parsed_statement, outcome=Outcome.UNKNOWN_ACCOUNT, currency=currency)
-        result.statements.append(outcome)
-        account = accounts.find(parsed_statement.account, currency)
-        if account is None:
-            outcome.exceptions.append(_unknown_account(parsed_statement, currency, result))
-            continue
-        outcome.bank_account = account
-        outcome.statement_key = _statement_key(parsed.format, parsed_statement)
-        statement = _statement_create(parsed, parsed_statement, account, kind, outcome.statement_key, file_row)
-        if statement is None:
-            outcome.outcome = Outcome.DUPLICATE
-            continue
-        outcome.outcome, outcome.statement = Outcome.CREATED, statement
-        outcome.exceptions.extend(_statement_checks(statement, parsed_statement, result.filename))
-        outcome.cash_positions.extend(_cash_positions(statement, parsed_statement, parsed))
-        audit_record(action="bank_statement.imported", actor=actor, actor_label="" if actor else "finsync",
-                     obj=statement, legal_entity=account.legal_entity,
-                     after={"file": file_row.pk, "statement_id": statement.statement_id, "kind": kind,
-                            "lines": parsed_statement.entry_count,
-                            "opening_balance": statement.opening_balance,
-                            "closing_balance": statement.closing_balance,
-                            "exceptions": [c.pk for c in outcome.exceptions]})
-    audit_record(action="statement_file.imported", actor=actor, actor_label="" if actor else "finsync",
-                 obj=file_row, after={"filename": result.filename, "format": parsed.format,
-                                      "already_received": result.file_already_received,
-                                      "created": result.created, "duplicates": result.duplicates,
-                                      "unknown_accounts": result.unknown_accounts, "warnings": list(parsed.warnings)})
+# Lines per INSERT: 2,000 rows of ~300 bytes keep one statement of bulk_create well under 1 MB of SQL and
+# the objects waiting for it at a few MB, whatever the statement's size.
+LINE_BATCH = 2000
 
 
-def _refuse_other_entities(parsed: ParsedFile, accounts: _AccountDirectory, legal_entity) -> None:
-    """An upload for one legal entity may not write statements of another one's accounts."""
-    for statement in parsed.statements:
-        account = accounts.find(statement.account, _statement_currency(statement))
-        if account is not None and account.legal_entity_id != legal_entity.pk:
+class _StatementFileImport:
+    """One file's statements, stored while the events of ``iter_statement_file`` stream past."""
+
+    def __init__(self, result: ImportResult, *, source: Source, digest: tuple[str, int], channel: str, actor,
+                 legal_entity) -> None:
+        self.result, self.source, self.digest, self.channel = result, source, digest, channel
+        self.actor, self.legal_entity = actor, legal_entity
+        self.accounts = _AccountDirectory()
+        self.header: FileHeader | None = None
+        self.file_row: StatementFile | None = None
+        self.current: _StatementWriter | None = None
+
+    def run(self, events: Iterable) -> None:
+        for event in events:
+            if isinstance(event, ParsedEntry):
+                self.current.add(_entry_without_nul(event))
+            elif isinstance(event, StatementStart):
+                self.current = self._statement_start(_without_nul(event))
+            elif isinstance(event, StatementEnd):
+                self._statement_end(_without_nul(event.statement))
+            elif isinstance(event, FileHeader):
+                self._file_start(_without_nul(event))
+            elif isinstance(event, FileEnd):
+                self._file_end(_without_nul(event.warnings))
+
+    def _file_start(self, header: FileHeader) -> None:
+        result = self.result
+        self.header, result.format = header, header.format
+        self.file_row, created = statement_file_store(content=self.source, filename=result.filename,
+                                                      channel=self.channel, file_format=header.format,
+                                                      digest=self.digest)
+        result.statement_file, result.file_already_received = self.file_row, not created
+
+    def _statement_start(self, start: StatementStart) -> _StatementWriter:
+        statement = start.statement
+        currency = _statement_currency(statement, start.entry_currency)
+        outcome = StatementOutcome(parsed=statement, outcome=Outcome.UNKNOWN_ACCOUNT, currency=currency)
+        self.result.statements.append(outcome)
+        account = self.accounts.find(statement.account, currency)
+        if account is not None and self.legal_entity is not None and account.legal_entity_id != self.legal_entity.pk:
             raise DomainError(f"The file holds a statement for account {statement.account}, which is not an account "
-                              f"of {legal_entity.name}; nothing was imported. Upload it for the legal entity that "
-                              "holds the account.", code="other_entity")
+                              f"of {self.legal_entity.name}; nothing was imported. Upload it for the legal entity "
+                              "that holds the account.", code="other_entity")
+        if account is None:
+            outcome.exceptions.append(_unknown_account(statement, currency, self.result))
+        return _StatementWriter(outcome, start, account, file_format=self.header.format, file_row=self.file_row,
+                                file_created_at=self.header.created_at)
+
+    def _statement_end(self, statement: ParsedStatement) -> None:
+        writer, self.current = self.current, None
+        writer.finish(statement, filename=self.result.filename)
+        outcome = writer.outcome
+        if outcome.outcome == Outcome.CREATED:
+            row = outcome.statement
+            audit_record(action="bank_statement.imported", actor=self.actor,
+                         actor_label="" if self.actor else "finsync", obj=row,
+                         legal_entity=outcome.bank_account.legal_entity,
+                         after={"file": self.file_row.pk, "statement_id": row.statement_id, "kind": row.kind,
+                                "lines": outcome.entry_count, "opening_balance": row.opening_balance,
+                                "closing_balance": row.closing_balance,
+                                "exceptions": [c.pk for c in outcome.exceptions]})
+
+    def _file_end(self, warnings: tuple[str, ...]) -> None:
+        result = self.result
+        result.warnings = warnings
+        audit_record(action="statement_file.imported", actor=self.actor, actor_label="" if self.actor else "finsync",
+                     obj=self.file_row, after={"filename": result.filename, "format": result.format,
+                                               "already_received": result.file_already_received,
+                                               "created": result.created, "duplicates": result.duplicates,
+                                               "unknown_accounts": result.unknown_accounts,
+                                               "warnings": list(warnings)})
+
+
+class _EntryTally:
+    """What one statement's entries add up to, counted as they stream past: the figures of the command-line
+    contract, the booked sums of the balance check, the latest booking date, and the digest of
+    ``_statement_key`` (fed in the exact text ``repr`` gives the whole list, so both ways agree)."""
+
+    def __init__(self, statement: ParsedStatement) -> None:
+        self.count = 0
+        self.credits = self.debits = self.booked_credits = self.booked_debits = Decimal(0)
+        self.latest_booking: date | None = None
+        self._digest = hashlib.sha256(f"({statement.account!r}, {statement.sequence_number!r}, "
+                                      f"{_balances_key(statement)!r}, [".encode())
+
+    def add(self, entry: ParsedEntry) -> None:
+        self._digest.update(((", " if self.count else "") + repr(_entry_key(entry))).encode())
+        self.count += 1
+        booked = entry.status == EntryStatus.BOOKED
+        if entry.is_credit:
+            self.credits += entry.amount
+            self.booked_credits += entry.amount if booked else 0
+        else:
+            self.debits += entry.amount
+            self.booked_debits += entry.amount if booked else 0
+        if entry.booking_date and (self.latest_booking is None or entry.booking_date > self.latest_booking):
+            self.latest_booking = entry.booking_date
+
+    def digest(self, statement: ParsedStatement) -> str:
+        final = self._digest.copy()
+        final.update(f"], {statement.created_at!r})".encode())
+        return final.hexdigest()[:16]
+
+
+class _StatementWriter:
+    """One statement: its row inserted at the start, its lines written ``LINE_BATCH`` at a time, its row
+    completed and checked at the end.
+
+    The row needs its key before its lines can point at it. camt statements carry a unique bank id, and
+    readers that read a file whole (MT940, BAI2) give every entry up front, so the key is known at the start
+    and a duplicate is recognised before a single line is written. Otherwise (a camt statement without
+    ``Id``) the row is inserted under a placeholder key inside a savepoint, and renamed at the end; when the
+    final key is already stored, the savepoint is rolled back and the statement is a duplicate.
+    """
+
+    def __init__(self, outcome: StatementOutcome, start: StatementStart, account: CompanyBankAccount | None, *,
+                 file_format: str, file_row: StatementFile, file_created_at: datetime | None) -> None:
+        self.outcome, self.start, self.file_format = outcome, start, file_format
+        self.file_created_at = file_created_at
+        self.tally = _EntryTally(start.statement)
+        self.lines: list[StatementLine] = []
+        self.row: BankStatement | None = None
+        self.savepoint: str | None = None
+        if account is None:
+            return
+        outcome.bank_account = account
+        statement = start.statement
+        key = _statement_key(file_format, statement) if (
+            start.entries_included or _has_unique_id(file_format, statement)) else None
+        if key is None:
+            self.savepoint = transaction.savepoint()
+        self.row = _statement_row_insert(statement, account, file_format, key or f"~{uuid.uuid4().hex}", file_row,
+                                         file_created_at)
+        if self.row is None:
+            outcome.outcome, outcome.statement_key = Outcome.DUPLICATE, key
+
+    def add(self, entry: ParsedEntry) -> None:
+        self.tally.add(entry)
+        if self.row is None:
+            return
+        self.lines.append(_line(self.row, self.tally.count, entry, self.row.currency))
+        if len(self.lines) >= LINE_BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        StatementLine.objects.bulk_create(self.lines)
+        self.lines = []
+
+    def finish(self, statement: ParsedStatement, *, filename: str) -> None:
+        """Complete the statement with its header as read at its end (``statement``)."""
+        outcome, tally, started = self.outcome, self.tally, self.start.statement
+        if (statement.statement_id, statement.account) != (started.statement_id, started.account):
+            raise FormatError(f"statement {statement.statement_id or '(without Id)'} names its id or account after "
+                              "its entries, where the format does not allow them")
+        outcome.parsed = statement
+        outcome.entry_count, outcome.credits, outcome.debits = tally.count, tally.credits, tally.debits
+        if self.row is None:
+            return
+        self._flush()
+        row = self.row
+        if self.savepoint is not None and not self._rename(statement):
+            return
+        dates = (_from_date(statement, tally.latest_booking), _statement_date(statement, tally.latest_booking))
+        balances = (_money(statement.opening_balance), _money(statement.closing_balance),
+                    _money(statement.available_balance))
+        if dates != (row.from_date, row.to_date) or balances != (row.opening_balance, row.closing_balance,
+                                                                  row.available_balance):
+            (row.from_date, row.to_date), (row.opening_balance, row.closing_balance, row.available_balance) = (
+                dates, balances)
+            row.save(update_fields=["from_date", "to_date", "opening_balance", "closing_balance",
+                                    "available_balance", "updated_at"])
+        outcome.outcome, outcome.statement, outcome.statement_key = Outcome.CREATED, row, row.statement_id
+        outcome.exceptions.extend(_statement_checks(row, tally, filename))
+        outcome.cash_positions.extend(_cash_positions(row, statement, self.file_created_at))
+
+    def _rename(self, statement: ParsedStatement) -> bool:
+        """Give a statement stored under a placeholder its key; False (and nothing kept) for a duplicate."""
+        row = self.row
+        key = _statement_key(self.file_format, statement, entries_digest=self.tally.digest(statement),
+                             latest_booking=self.tally.latest_booking)
+        if BankStatement.objects.filter(bank_account_id=row.bank_account_id, kind=row.kind,
+                                        statement_id=key).exists():
+            transaction.savepoint_rollback(self.savepoint)
+            self.row, self.outcome.outcome, self.outcome.statement_key = None, Outcome.DUPLICATE, key
+            return False
+        # The unique constraint still decides a race with another import of the same statement: it raises
+        # here and the whole file is rolled back, to be retried.
+        row.statement_id = key
+        row.save(update_fields=["statement_id", "updated_at"])
+        transaction.savepoint_commit(self.savepoint)
+        return True
 
 
 class _AccountDirectory:
-    """Company bank accounts of one file, found with one query: by IBAN, else by the account number as
-    the bank writes it (with the currency when the statement states one)."""
+    """Company bank accounts of one file: by IBAN, else by the account number as the bank writes it (with the
+    currency when the statement states one). One query per account the file names, remembered."""
 
-    def __init__(self, statements: Iterable[ParsedStatement]) -> None:
-        written = {s.account.strip() for s in statements if s.account and s.account.strip()}
-        compact = {_compact(a) for a in written}
+    def __init__(self) -> None:
         self.by_iban: dict[str, CompanyBankAccount] = {}
         self.by_number: dict[str, list[CompanyBankAccount]] = {}
-        if not written:
+        self.asked: set[str] = set()
+
+    def _load(self, written: str) -> None:
+        if written in self.asked:
             return
-        query = CompanyBankAccount.objects.filter(Q(iban__in=compact) | Q(account_number__in=written))
+        self.asked.add(written)
+        query = CompanyBankAccount.objects.filter(Q(iban=_compact(written)) | Q(account_number=written))
         for account in query.select_related("legal_entity"):
             if account.iban:
                 self.by_iban[account.iban.upper()] = account
-            if account.account_number:
+            if account.account_number and account not in self.by_number.get(account.account_number, []):
                 self.by_number.setdefault(account.account_number, []).append(account)
 
     def find(self, written: str | None, currency: str | None) -> CompanyBankAccount | None:
         if not written or not written.strip():
             return None
+        self._load(written.strip())
         account = self.by_iban.get(_compact(written))
         if account is not None:
             return account
@@ -346,7 +550,7 @@ def _compact(value: str) -> str:
     return "".join(value.split()).upper()
 
 
-def _statement_currency(statement: ParsedStatement) -> str | None:
+def _statement_currency(statement: ParsedStatement, entry_currency: str | None = None) -> str | None:
     """The account currency the file states, else the currency of its balances, else of its entries."""
     if statement.account_currency:
         return statement.account_currency
@@ -354,28 +558,44 @@ def _statement_currency(statement: ParsedStatement) -> str | None:
                     *statement.balances):
         if balance is not None and balance.currency:
             return balance.currency
-    return next((e.currency for e in statement.entries if e.currency), None)
+    return entry_currency or next((e.currency for e in statement.entries if e.currency), None)
 
 
-def _statement_key(file_format: str, statement: ParsedStatement) -> str:
-    """The stored statement id (see the module docstring)."""
+def _has_unique_id(file_format: str, statement: ParsedStatement) -> bool:
+    return file_format in _UNIQUE_ID_FORMATS and bool((statement.statement_id or "").strip())
+
+
+def _balances_key(statement: ParsedStatement) -> list:
+    return [(b.type_code, str(b.amount), b.currency, b.date) for b in statement.balances]
+
+
+def _entry_key(entry: ParsedEntry) -> tuple:
+    return (entry.credit_debit, str(entry.amount), entry.booking_date, entry.value_date, entry.bank_reference,
+            entry.end_to_end_id, entry.remittance_info)
+
+
+def _statement_key(file_format: str, statement: ParsedStatement, *, entries_digest: str | None = None,
+                   latest_booking: date | None = None) -> str:
+    """The stored statement id (see the module docstring).
+
+    ``entries_digest`` / ``latest_booking`` come from ``_EntryTally`` when the entries streamed past instead
+    of being in ``statement.entries``.
+    """
     bank_id = (statement.statement_id or "").strip()
     if file_format in _UNIQUE_ID_FORMATS and bank_id:
         return bank_id[:120]
-    day = _statement_date(statement)
-    digest = hashlib.sha256(repr((
-        statement.account, statement.sequence_number,
-        [(b.type_code, str(b.amount), b.currency, b.date) for b in statement.balances],
-        [(e.credit_debit, str(e.amount), e.booking_date, e.value_date, e.bank_reference, e.end_to_end_id,
-          e.remittance_info) for e in statement.entries],
-        statement.created_at,
+    day = _statement_date(statement, latest_booking)
+    digest = entries_digest or hashlib.sha256(repr((
+        statement.account, statement.sequence_number, _balances_key(statement),
+        [_entry_key(e) for e in statement.entries], statement.created_at,
     )).encode()).hexdigest()[:16]
     parts = [bank_id[:60], (statement.sequence_number or "").strip()[:20], day.isoformat() if day else "", digest]
     return "/".join(parts)[:120]
 
 
-def _statement_date(statement: ParsedStatement) -> date | None:
-    """The business date of a statement: its end, else its closing balance date, else when it was made."""
+def _statement_date(statement: ParsedStatement, latest_booking: date | None = None) -> date | None:
+    """The business date of a statement: its end, else its closing balance date, else when it was made, else
+    its latest booking date (``latest_booking`` when the entries streamed past)."""
     if statement.to_dt is not None:
         return statement.to_dt.date()
     for balance in (statement.closing_balance, statement.available_balance, statement.opening_balance):
@@ -384,15 +604,17 @@ def _statement_date(statement: ParsedStatement) -> date | None:
     if statement.created_at is not None:
         return statement.created_at.date()
     dates = [e.booking_date for e in statement.entries if e.booking_date]
+    if latest_booking is not None:
+        dates.append(latest_booking)
     return max(dates) if dates else None
 
 
-def _from_date(statement: ParsedStatement) -> date | None:
+def _from_date(statement: ParsedStatement, latest_booking: date | None = None) -> date | None:
     if statement.from_dt is not None:
         return statement.from_dt.date()
     if statement.opening_balance is not None and statement.opening_balance.date is not None:
         return statement.opening_balance.date
-    return _statement_date(statement)
+    return _statement_date(statement, latest_booking)
 
 
 def _unknown_account(statement: ParsedStatement, currency: str | None, result: ImportResult) -> ExceptionCase:
@@ -411,28 +633,29 @@ def _money(balance: Balance | None) -> Decimal | None:
     return None if balance is None else balance.amount
 
 
-def _statement_create(parsed: ParsedFile, statement: ParsedStatement, account: CompanyBankAccount, kind: str,
-                      key: str, file_row: StatementFile) -> BankStatement | None:
-    """Store the statement and its lines, or return None when it is already stored (a duplicate).
+def _statement_row_insert(statement: ParsedStatement, account: CompanyBankAccount, file_format: str, key: str,
+                          file_row: StatementFile, file_created_at: datetime | None) -> BankStatement | None:
+    """Insert the statement's row, or return None when it is already stored (a duplicate).
 
     The unique constraint decides, not a prior read, so two imports racing over the same statement
-    store it once.
+    store it once. Dates and balances are completed by ``_StatementWriter.finish`` when the statement's
+    end says more than its start.
     """
     row = BankStatement(
-        bank_account=account, legal_entity=account.legal_entity, source_file=file_row, kind=kind,
-        format=parsed.format, statement_id=key, sequence_number=(statement.sequence_number or "")[:40],
-        currency=account.currency, from_date=_from_date(statement), to_date=_statement_date(statement),
+        bank_account=account, legal_entity=account.legal_entity, source_file=file_row,
+        kind=KIND_BY_FORMAT[file_format], format=file_format, statement_id=key,
+        sequence_number=(statement.sequence_number or "")[:40], currency=account.currency,
+        from_date=_from_date(statement), to_date=_statement_date(statement),
         opening_balance=_money(statement.opening_balance), closing_balance=_money(statement.closing_balance),
         available_balance=_money(statement.available_balance),
-        created_at_bank=statement.created_at or parsed.created_at)
+        created_at_bank=statement.created_at or file_created_at)
     try:
         with transaction.atomic():
             row.save(force_insert=True)
     except IntegrityError:
-        if BankStatement.objects.filter(bank_account=account, kind=kind, statement_id=key).exists():
+        if BankStatement.objects.filter(bank_account=account, kind=row.kind, statement_id=key).exists():
             return None
         raise
-    _lines_create(row, statement, account.currency)
     return row
 
 
@@ -442,24 +665,21 @@ def _text(value: str | None, length: int) -> str:
     return value.strip()[:length]
 
 
-def _lines_create(row: BankStatement, statement: ParsedStatement, account_currency: str) -> None:
-    lines = []
-    for number, entry in enumerate(statement.entries, start=1):
-        currency = entry.currency if entry.currency and len(entry.currency) == 3 and entry.currency.isupper() \
-            else account_currency
-        end_to_end = _text(entry.end_to_end_id, 120)
-        lines.append(StatementLine(
-            statement=row, line_no=number, amount=entry.amount, currency=currency,
-            credit_debit=CreditDebit.CREDIT if entry.is_credit else CreditDebit.DEBIT, reversal=entry.reversal,
-            status=entry.status if entry.status in EntryStatus.values else EntryStatus.INFO,
-            booking_date=entry.booking_date, value_date=entry.value_date,
-            bank_reference=_text(entry.bank_reference, 120),
-            end_to_end_id="" if end_to_end.upper() in _NOT_AN_ID else end_to_end,
-            counterparty_name=_text(entry.counterparty_name, 200),
-            counterparty_account=_text(entry.counterparty_account, 64),
-            remittance_info=(entry.remittance_info or "").strip(),
-            bank_transaction_code=_text(entry.bank_transaction_code, 64)))
-    StatementLine.objects.bulk_create(lines, batch_size=2000)
+def _line(row: BankStatement, number: int, entry: ParsedEntry, account_currency: str) -> StatementLine:
+    currency = entry.currency if entry.currency and len(entry.currency) == 3 and entry.currency.isupper() \
+        else account_currency
+    end_to_end = _text(entry.end_to_end_id, 120)
+    return StatementLine(
+        statement=row, line_no=number, amount=entry.amount, currency=currency,
+        credit_debit=CreditDebit.CREDIT if entry.is_credit else CreditDebit.DEBIT, reversal=entry.reversal,
+        status=entry.status if entry.status in EntryStatus.values else EntryStatus.INFO,
+        booking_date=entry.booking_date, value_date=entry.value_date,
+        bank_reference=_text(entry.bank_reference, 120),
+        end_to_end_id="" if end_to_end.upper() in _NOT_AN_ID else end_to_end,
+        counterparty_name=_text(entry.counterparty_name, 200),
+        counterparty_account=_text(entry.counterparty_account, 64),
+        remittance_info=(entry.remittance_info or "").strip(),
+        bank_transaction_code=_text(entry.bank_transaction_code, 64))
 
 
 def period_for(legal_entity, day: date | None) -> AccountingPeriod | None:
@@ -495,7 +715,7 @@ def _sequence_follows(previous: str, current: str, year_changed: bool) -> bool |
     return year_changed and number_now == 1
 
 
-def _statement_checks(statement: BankStatement, parsed: ParsedStatement, filename: str) -> list[ExceptionCase]:
+def _statement_checks(statement: BankStatement, tally: _EntryTally, filename: str) -> list[ExceptionCase]:
     """Continuity with the account's previous statement and opening + credits − debits = closing."""
     account = statement.bank_account
     day = statement.to_date or statement.from_date
@@ -535,9 +755,7 @@ def _statement_checks(statement: BankStatement, parsed: ParsedStatement, filenam
                     + ". A statement may be missing; ask the bank before reconciling this account.",
             details=jsonable(details), **dimensions))
     if statement.opening_balance is not None and statement.closing_balance is not None:
-        booked = [e for e in parsed.entries if e.status == EntryStatus.BOOKED]
-        credits = sum((e.amount for e in booked if e.is_credit), Decimal(0))
-        debits = sum((e.amount for e in booked if not e.is_credit), Decimal(0))
+        credits, debits = tally.booked_credits, tally.booked_debits
         expected = statement.opening_balance + credits - debits
         if expected != statement.closing_balance:
             cases.append(exception_raise(
@@ -576,7 +794,7 @@ def _moment(day: date, *candidates: datetime | None) -> datetime:
 
 
 def _cash_positions(statement: BankStatement, parsed_statement: ParsedStatement,
-                    parsed: ParsedFile) -> list[CashPosition]:
+                    file_created_at: datetime | None) -> list[CashPosition]:
     """Booked positions from end-of-day closing balances, intraday ones from camt.052/MT942 reports.
 
     Positions are history: every statement adds its own row; a second statement stating a position for
@@ -608,7 +826,7 @@ def _cash_positions(statement: BankStatement, parsed_statement: ParsedStatement,
         as_of = _moment(day, parsed_statement.to_dt if parsed_statement.to_dt and parsed_statement.to_dt.date() == day
                         else None)
     else:
-        as_of = _moment(day, parsed_statement.created_at, parsed_statement.to_dt, parsed.created_at)
+        as_of = _moment(day, parsed_statement.created_at, parsed_statement.to_dt, file_created_at)
     position = CashPosition(legal_entity=account.legal_entity, bank_account=account, currency=account.currency,
                             kind=kind, position_date=day, as_of=as_of, amount=balance.amount,
                             source_statement=statement)
@@ -672,8 +890,8 @@ class _Decision:
     reason_text: str
 
 
-def payment_status_import(*, content: bytes, filename: str, channel: str, actor=None,
-                          legal_entity=None) -> PaymentStatusResult:
+def payment_status_import(*, content: bytes | None = None, path: str | os.PathLike[str] | None = None,
+                          filename: str, channel: str, actor=None, legal_entity=None) -> PaymentStatusResult:
     """Apply a pain.002 payment status report to the batch and payments it answers.
 
     Per payment, by original end-to-end id: ACCP/ACSC/ACSP/ACWC → accepted, RJCT → rejected with the
@@ -683,22 +901,24 @@ def payment_status_import(*, content: bytes, filename: str, channel: str, actor=
     transactions, that match no payment open ``payment.unmatched_ack``. The same file twice changes
     nothing the second time; a different file repeating known statuses changes nothing either. With
     ``legal_entity`` (an upload made for one entity) a report about another entity's payments is refused
-    with a ``DomainError`` and nothing is stored.
+    with a ``DomainError`` and nothing is stored. Give the report's ``content`` or its ``path``.
     """
     if channel not in FileChannel.values:
         raise ValueError(f"unknown file channel {channel!r}")
+    source = _source(content, path)
     filename = _without_nul(filename)
     try:
-        report = _without_nul(parse_pain002(content))
+        report = _without_nul(parse_pain002(source))
     except FormatError as error:
         error = error.with_filename(filename)
-        unreadable_file_record(content=content, filename=filename, channel=channel, error=error, actor=actor)
+        unreadable_file_record(content=content, path=path, filename=filename, channel=channel, error=error,
+                               actor=actor)
         raise error from error.__cause__
     result = PaymentStatusResult(filename=filename, report=report)
     with transaction.atomic():
         if legal_entity is not None:
             _refuse_other_entity_payments(report, legal_entity)
-        file_row, created = statement_file_store(content=content, filename=filename, channel=channel,
+        file_row, created = statement_file_store(content=content, path=path, filename=filename, channel=channel,
                                                  file_format="pain.002")
         result.statement_file, result.file_already_received = file_row, not created
         if not created:

@@ -11,7 +11,8 @@ other channel (``statement_import``, ``payment_status_import``), with a result s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
+from typing import IO
 
 from django.conf import settings
 from django.db import transaction
@@ -25,9 +26,11 @@ from apps.jobs.models import Job
 from apps.jobs.services import job_start
 
 from .choices import FileChannel, UploadStatus
+from .filestore import chunks_read, chunks_write, source_digest, spooled
 from .formats import FormatError, detect_format
-from .models import BankFileUpload
-from .services import Outcome, file_digest, payment_status_import, statement_import
+from .formats.xmlsafe import read_head
+from .models import BankFileUpload, BankFileUploadChunk
+from .services import payment_status_import, statement_import
 
 JOB_KIND = "banking.import_files"
 # Names banks and bank portals give statement files; anything else is refused before it is read.
@@ -49,10 +52,26 @@ def max_upload_files() -> int:
 
 @dataclass(frozen=True)
 class IncomingFile:
-    """A file as it arrived: its name and bytes."""
+    """A file as it arrived: its name, and its bytes or the open file holding them (an upload Django spooled
+    to a temporary file), which is then only ever read piece by piece."""
 
     name: str
-    content: bytes
+    content: bytes | IO[bytes]
+
+    @property
+    def size(self) -> int:
+        if isinstance(self.content, bytes):
+            return len(self.content)
+        size = getattr(self.content, "size", None)
+        if size is None:
+            size = self.content.seek(0, 2)
+        return size
+
+    def head(self, length: int = _HEAD_BYTES) -> bytes:
+        if isinstance(self.content, bytes):
+            return self.content[:length]
+        self.content.seek(0)
+        return self.content.read(length)
 
 
 def _megabytes(size: int) -> str:
@@ -62,17 +81,17 @@ def _megabytes(size: int) -> str:
 def file_problem(incoming: IncomingFile) -> str | None:
     """Why a file is refused before it is parsed, in plain words; None when it may be imported."""
     name = PurePath(incoming.name).name or "(no name)"
-    if not incoming.content:
+    if not incoming.size:
         return f"{name} is empty."
-    if len(incoming.content) > max_upload_bytes():
-        return (f"{name} is {_megabytes(len(incoming.content))}, more than the {_megabytes(max_upload_bytes())} an "
+    if incoming.size > max_upload_bytes():
+        return (f"{name} is {_megabytes(incoming.size)}, more than the {_megabytes(max_upload_bytes())} an "
                 "upload may have; use the bank connector's drop folder for larger files.")
     suffix = PurePath(name).suffix.lower()
     if suffix and suffix not in ALLOWED_SUFFIXES:
         return (f"{name} does not look like a bank file (files ending in {suffix} are not accepted; bank statements "
                 "and status reports end in .xml, .sta, .940, .txt, .bai2 and the like).")
     try:
-        kind = detect_format(incoming.content[:_HEAD_BYTES])
+        kind = detect_format(incoming.head())
     except FormatError as error:
         return f"{name} is not a bank statement or payment status report we can read: {error.reason}."
     if kind == "pain.001":
@@ -105,9 +124,11 @@ def bank_files_upload(*, files: list[IncomingFile], legal_entity, actor, channel
         job = job_start(kind=JOB_KIND, label=label, params={}, actor=actor, legal_entity=legal_entity,
                         total=len(files), unit="files", ip_address=ip_address)
         for name, incoming in zip(names, files, strict=True):
+            sha256, size = source_digest(incoming.content)
             upload = BankFileUpload.objects.create(
                 legal_entity=legal_entity, uploaded_by=actor, job=job, channel=channel, filename=name[:255],
-                size=len(incoming.content), sha256=file_digest(incoming.content), content=incoming.content)
+                size=size, sha256=sha256)
+            chunks_write(BankFileUploadChunk, "upload", upload, incoming.content)
             audit_record(action="bank_file.uploaded", actor=actor, obj=upload, legal_entity=legal_entity,
                          after={"filename": upload.filename, "size": upload.size, "sha256": upload.sha256,
                                 "job": job.pk, "channel": channel}, ip_address=ip_address)
@@ -118,15 +139,16 @@ def bank_file_upload_process(*, upload: BankFileUpload, actor) -> BankFileUpload
     """Import one uploaded file (once: a file already processed is returned as it is) and record the outcome.
 
     The import and the outcome are written in one transaction; a file that cannot be read keeps its
-    evidence (see apps.banking.services) and gets a failed outcome saying why.
+    evidence (see apps.banking.services) and gets a failed outcome saying why. The waiting bytes are copied
+    piece by piece to a temporary file that the import streams, then deleted.
     """
     with transaction.atomic():
         upload = BankFileUpload.objects.select_for_update().select_related("legal_entity").get(pk=upload.pk)
         if upload.status != UploadStatus.PENDING:
             return upload
-        content = bytes(upload.content)
         try:
-            _import(upload, content, actor)
+            with spooled(chunks_read(upload.chunks.all()), suffix=PurePath(upload.filename).suffix[:10]) as path:
+                _import(upload, path, actor)
         except FormatError as error:
             # statement_import / payment_status_import kept the file as evidence and opened statement.unreadable.
             upload.status, upload.exceptions_raised = UploadStatus.FAILED, 1
@@ -134,7 +156,8 @@ def bank_file_upload_process(*, upload: BankFileUpload, actor) -> BankFileUpload
                               "imported; the file is kept as received and an exception is open in the workbench.")
         except DomainError as error:
             upload.status, upload.message = UploadStatus.FAILED, error.message
-        upload.content, upload.processed_at = b"", timezone.now()
+        upload.chunks.all().delete()
+        upload.processed_at = timezone.now()
         upload.save()
         audit_record(action="bank_file.processed", actor=actor, obj=upload, legal_entity=upload.legal_entity,
                      after={"status": upload.status, "format": upload.format, "message": upload.message,
@@ -144,23 +167,23 @@ def bank_file_upload_process(*, upload: BankFileUpload, actor) -> BankFileUpload
     return upload
 
 
-def _import(upload: BankFileUpload, content: bytes, actor) -> None:
-    upload.format = detect_format(content[:_HEAD_BYTES])
+def _import(upload: BankFileUpload, path: Path, actor) -> None:
+    upload.format = detect_format(read_head(path, _HEAD_BYTES))
     if upload.format == "pain.002":
-        _status_report(upload, content, actor)
+        _status_report(upload, path, actor)
     elif upload.format in STATEMENT_FORMATS:
-        _statements(upload, content, actor)
+        _statements(upload, path, actor)
     else:
         raise DomainError(f"This file is a {upload.format}, not a bank statement or payment status report.",
                           code="wrong_kind")
 
 
-def _statements(upload: BankFileUpload, content: bytes, actor) -> None:
-    result = statement_import(content=content, filename=upload.filename, channel=upload.channel, actor=actor,
+def _statements(upload: BankFileUpload, path: Path, actor) -> None:
+    result = statement_import(path=path, filename=upload.filename, channel=upload.channel, actor=actor,
                               legal_entity=upload.legal_entity)
     upload.statement_file = result.statement_file
     upload.statements_created, upload.statements_duplicate = result.created, result.duplicates
-    upload.entries = sum(s.parsed.entry_count for s in result.statements if s.outcome == Outcome.CREATED)
+    upload.entries = result.entries_created
     upload.exceptions_raised = len(result.exceptions)
     # Nothing created and nothing seen before (e.g. every statement for an unknown account) is "not imported".
     upload.status = (UploadStatus.IMPORTED if result.created else
@@ -176,8 +199,8 @@ def _statements(upload: BankFileUpload, content: bytes, actor) -> None:
     upload.message = f"{upload.format}: " + "; ".join(parts) + "."
 
 
-def _status_report(upload: BankFileUpload, content: bytes, actor) -> None:
-    result = payment_status_import(content=content, filename=upload.filename, channel=upload.channel, actor=actor,
+def _status_report(upload: BankFileUpload, path: Path, actor) -> None:
+    result = payment_status_import(path=path, filename=upload.filename, channel=upload.channel, actor=actor,
                                    legal_entity=upload.legal_entity)
     upload.statement_file = result.statement_file
     upload.entries = len(result.report.transactions)

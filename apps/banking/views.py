@@ -53,7 +53,7 @@ def upload_page(request):
         if form.is_valid():
             try:
                 job = bank_files_upload(
-                    files=[IncomingFile(f.name, f.read()) for f in form.cleaned_data["files"]],
+                    files=[IncomingFile(f.name, f) for f in form.cleaned_data["files"]],
                     legal_entity=form.cleaned_data["legal_entity"], actor=request.user,
                     ip_address=client_ip(request))
             except DomainError as exc:

@@ -211,7 +211,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- Uploads --------------------------------------------------------------------------------------
 FINSYNC_MAX_UPLOAD_MB = env_int("FINSYNC_MAX_UPLOAD_MB", 200)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded files above 1 MB are spooled to a temporary file, not held in memory (a bank file upload may
+# carry 20 files of up to 50 MB; apps/banking/uploads.py reads them piece by piece).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 # --- REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

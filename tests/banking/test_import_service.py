@@ -14,7 +14,7 @@ from apps.banking import services as banking_services
 from apps.banking.choices import FileChannel, StatementKind
 from apps.banking.formats import FormatError
 from apps.banking.models import BankStatement, StatementFile, StatementLine
-from apps.banking.services import statement_import
+from apps.banking.services import statement_file_content, statement_import
 from apps.exceptions.models import ExceptionCase
 from apps.treasury.choices import CashPositionKind
 from apps.treasury.models import CashPosition
@@ -85,7 +85,7 @@ def test_import_stores_file_statement_lines_position_and_audit(account, entity_d
     assert list(AuditEvent.objects.order_by("id").values_list("action", "object_id")) == [
         ("bank_statement.imported", str(statement.pk)), ("statement_file.imported", str(result.statement_file.pk))]
     stored = StatementFile.objects.get()
-    assert (bytes(stored.content), stored.format, stored.channel, stored.filename) == (
+    assert (statement_file_content(stored), stored.format, stored.channel, stored.filename) == (
         content, "camt.053", "upload", "stmt.xml")
 
 
@@ -121,7 +121,7 @@ def test_statement_already_imported_in_another_file_is_a_duplicate(account):
 def test_a_file_whose_second_statement_fails_stores_nothing_of_the_first(account, monkeypatch):
     content = camt053([_day(20, "1000.00", "800.00", [Entry("200.00")]),
                        _day(21, "800.00", "700.00", [Entry("100.00")])])
-    real = banking_services._lines_create
+    real = banking_services._line  # one entry per statement: the second call writes the second statement
     calls = []
 
     def fail_on_second(*args, **kwargs):
@@ -130,7 +130,7 @@ def test_a_file_whose_second_statement_fails_stores_nothing_of_the_first(account
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(banking_services, "_lines_create", fail_on_second)
+    monkeypatch.setattr(banking_services, "_line", fail_on_second)
 
     with pytest.raises(RuntimeError, match="disk full"):
         _import(content)
@@ -256,7 +256,7 @@ def test_unreadable_upload_is_kept_as_evidence_with_an_exception(db):
 
     assert refused.value.filename == "junk.txt"
     evidence = StatementFile.objects.get()
-    assert (bytes(evidence.content), evidence.format, evidence.channel) == (content, "", "upload")
+    assert (statement_file_content(evidence), evidence.format, evidence.channel) == (content, "", "upload")
     case = ExceptionCase.objects.get()
     assert (case.kind, case.occurrence_count, case.reference) == ("statement.unreadable", 2, "junk.txt")
     assert case.details["file_id"] == evidence.pk

@@ -9,6 +9,7 @@ from django.test import override_settings
 from apps.audit.models import AuditEvent
 from apps.banking.choices import UploadStatus
 from apps.banking.models import BankFileUpload, BankStatement, StatementFile, StatementLine
+from apps.banking.services import statement_file_content
 from apps.banking.uploads import IncomingFile, bank_files_upload
 from apps.common.errors import DomainError, PermissionDenied
 from apps.exceptions.models import ExceptionCase
@@ -57,8 +58,9 @@ def test_a_real_statement_and_a_dtd_file_are_imported_and_refused_file_by_file(t
     assert (good.status, good.format, good.statements_created, good.statements_duplicate, good.entries) == (
         UploadStatus.IMPORTED, "camt.053", 1, 0, expected["n_entries"])
     assert good.message.startswith("camt.053: 1 statement imported with 9 entries")
-    assert bytes(good.content) == b""
+    assert not good.chunks.exists()  # the waiting bytes are gone once imported
     assert good.statement_file.sha256 == expected["sha256"]
+    assert statement_file_content(good.statement_file) == (require_samples() / ING).read_bytes()
     assert StatementLine.objects.filter(statement__bank_account=ing_account).count() == expected["n_entries"]
     assert (bad.status, bad.format, bad.statements_created) == (UploadStatus.FAILED, "camt.053", 0)
     assert bad.message.startswith("This file is not a bank statement we can read: the file contains a DOCTYPE")

@@ -53,7 +53,7 @@ class BankFileUploadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         incoming = BankFileUploadRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         entity = incoming.validated_data["legal_entity"]
-        files = [IncomingFile(f.name, f.read()) for f in incoming.validated_data["files"]]
+        files = [IncomingFile(f.name, f) for f in incoming.validated_data["files"]]
         if entity.pk not in entity_ids(request.user):
             # Another entity's code answers like an unknown one: no hint that it exists.
             return Response({"legal_entity": ["Unknown legal entity."]}, status=status.HTTP_400_BAD_REQUEST)

@@ -2,8 +2,8 @@
 (debit/credit notification), versions 001.01 to 001.08 and later.
 
 Elements are matched on their local names, so the namespace only tells the message type and
-version. The file is streamed (``xmlsafe.iter_elements``): each ``Ntry`` is read and discarded,
-so memory stays flat for statements with hundreds of thousands of entries.
+version. The file is streamed (``xmlsafe.iter_elements``, ``iter_camt``): each ``Ntry`` is read,
+handed on and discarded, so memory stays flat for statements with hundreds of thousands of entries.
 
 Balance rules:
 
@@ -23,8 +23,7 @@ batch entry has no single counterparty; remittance information is joined from al
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Iterator
 from decimal import Decimal
 
 from lxml import etree
@@ -41,6 +40,7 @@ from .isoxml import (
     texts,
 )
 from .model import CREDIT, DEBIT, Balance, ParsedEntry, ParsedFile, ParsedStatement, StatedTotals
+from .stream import FileEnd, FileHeader, StatementEnd, StatementEvent, StatementStart, collect
 from .xmlsafe import DEFAULT_MAX_BYTES, Source, iter_elements, local_name, namespace
 
 MESSAGE_KINDS = {
@@ -53,45 +53,57 @@ _STREAMED = STATEMENT_ELEMENTS | {"GrpHdr", "Ntry"}
 _VERSION = re.compile(r"camt\.05[234]\.\d{3}\.\d{2}")
 _NOT_PROVIDED = "NOTPROVIDED"
 _AVAILABLE_CODES = ("CLAV", "ITAV", "FWAV")
-
-
-@dataclass
-class _Progress:
-    kind: str | None = None
-    version: str | None = None
-    message_id: str | None = None
-    created_at: datetime | None = None
-    entries: list[ParsedEntry] = field(default_factory=list)
-    statements: list[ParsedStatement] = field(default_factory=list)
+_NO_HEADER = "not a camt.052, camt.053 or camt.054 message (no group header <GrpHdr> found)"
 
 
 def parse_camt(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedFile:
-    """Parse a camt.052/053/054 file (path or bytes) into a ParsedFile, streaming."""
-    progress = _Progress()
+    """Parse a camt.052/053/054 file (path or bytes) into a ParsedFile (every entry kept in memory)."""
+    return collect(iter_camt(source, max_bytes=max_bytes))
+
+
+def iter_camt(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[StatementEvent]:
+    """Read a camt.052/053/054 file (path or bytes) as events (``stream``), streaming.
+
+    A statement's header is complete when its first ``Ntry`` is: the schema puts Id, Acct, Bal and
+    TxsSummry before the entries. The header is handed on then (``StatementStart``), each entry as
+    soon as it is read, and the header again when the statement ends (``StatementEnd``), so a
+    consumer holds one entry at a time.
+    """
+    header: FileHeader | None = None
+    started: etree._Element | None = None  # the statement element whose StatementStart was handed on
+    position = statements = 0
     for element in iter_elements(source, _STREAMED, max_bytes=max_bytes):
         name = local_name(element)
         if name == "GrpHdr":
-            _read_group_header(element, progress)
-        elif name == "Ntry":
-            _require_header(progress)
-            progress.entries.append(parse_entry(element, position=len(progress.entries) + 1))
-        else:
-            _require_header(progress)
-            progress.statements.append(_statement(element, progress.entries))
-            progress.entries = []
-    _require_header(progress)
-    if not progress.statements:
-        raise FormatError(f"the {progress.kind} file contains no statement, report or notification")
-    return ParsedFile(
-        format=progress.kind or "camt.053",
-        message_id=progress.message_id,
-        created_at=progress.created_at,
-        statements=progress.statements,
-        version=progress.version,
-    )
+            if header is None:
+                header = _group_header(element)
+                yield header
+            continue
+        if header is None:
+            raise FormatError(_NO_HEADER)
+        if name == "Ntry":
+            statement = element.getparent()
+            if statement is None or local_name(statement) not in STATEMENT_ELEMENTS:
+                raise FormatError("an entry <Ntry> stands outside a statement, report or notification")
+            position += 1
+            entry = parse_entry(element, position=position)
+            if started is not statement:
+                started = statement
+                yield StatementStart(statement=_statement(statement, ()), entry_currency=entry.currency)
+            yield entry
+            continue
+        if started is not element:
+            yield StatementStart(statement=_statement(element, ()))
+        started, position, statements = None, 0, statements + 1
+        yield StatementEnd(statement=_statement(element, ()))
+    if header is None:
+        raise FormatError(_NO_HEADER)
+    if not statements:
+        raise FormatError(f"the {header.format} file contains no statement, report or notification")
+    yield FileEnd()
 
 
-def _read_group_header(element: etree._Element, progress: _Progress) -> None:
+def _group_header(element: etree._Element) -> FileHeader:
     message = element.getparent()
     message_name = local_name(message) if message is not None else ""
     # camt.052.001.01 names its message element "BkToCstmrAcctRptV01".
@@ -99,18 +111,12 @@ def _read_group_header(element: etree._Element, progress: _Progress) -> None:
     if kind is None:
         raise FormatError(f"not a camt.052, camt.053 or camt.054 message (the message element is <{message_name}>)")
     found = _VERSION.search(namespace(element))
-    progress.kind = kind
-    progress.version = found[0] if found else None
-    progress.message_id = text(element, "MsgId")
-    progress.created_at = iso_datetime(text(element, "CreDtTm"), "the file creation time")
+    return FileHeader(format=kind, message_id=text(element, "MsgId"),
+                      created_at=iso_datetime(text(element, "CreDtTm"), "the file creation time"),
+                      version=found[0] if found else None)
 
 
-def _require_header(progress: _Progress) -> None:
-    if progress.kind is None:
-        raise FormatError("not a camt.052, camt.053 or camt.054 message (no group header <GrpHdr> found)")
-
-
-def _statement(element: etree._Element, entries: list[ParsedEntry]) -> ParsedStatement:
+def _statement(element: etree._Element, entries: tuple[ParsedEntry, ...]) -> ParsedStatement:
     statement_id = text(element, "Id")
     what = f"statement {statement_id or '(without Id)'}"
     balances = tuple(_balance(b, what) for b in children(element, "Bal"))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterator
 
 from .bai2 import parse_bai2
-from .camt import parse_camt
+from .camt import iter_camt
 from .errors import FormatError
 from .model import ParsedFile
+from .stream import StatementEvent, collect, events_from_parsed
 from .swift import is_mt942, parse_swift
 from .xmlsafe import DEFAULT_MAX_BYTES, HEAD_BYTES, Source, check_size, read_head
 
@@ -27,14 +29,8 @@ _ROOTS = {
 _ROOT_ELEMENT = re.compile(r"<(?:\w+:)?(" + "|".join(_ROOTS) + r")[\s/>V]")
 _SWIFT_TAG = re.compile(r"^\s*(\{1:|:(20|25|28C?|60[FM]|61|62[FM]|64|65|86|90[CD]|NS|34F|13D?):)", re.MULTILINE)
 _UNRECOGNISED = "not a recognised bank statement format (expected camt.052, camt.053, camt.054, MT940, MT942 or BAI2)"
-_READERS = {
-    "camt.052": parse_camt,
-    "camt.053": parse_camt,
-    "camt.054": parse_camt,
-    "mt940": parse_swift,
-    "mt942": parse_swift,
-    "bai2": parse_bai2,
-}
+_STREAMING_READERS = {"camt.052": iter_camt, "camt.053": iter_camt, "camt.054": iter_camt}
+_WHOLE_FILE_READERS = {"mt940": parse_swift, "mt942": parse_swift, "bai2": parse_bai2}
 
 
 def detect_format(head: bytes) -> str:
@@ -72,13 +68,28 @@ def parse_statement_file(
     filename: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> ParsedFile:
-    """Recognise and parse a bank statement file (a path or its bytes).
+    """Recognise and parse a bank statement file (a path or its bytes), every entry in memory.
 
-    Every failure is a FormatError naming ``filename`` (or the path's name).
+    Every failure is a FormatError naming ``filename`` (or the path's name). An import reads the
+    file with ``iter_statement_file`` instead, which does not keep the entries.
+    """
+    return collect(iter_statement_file(source, filename=filename, max_bytes=max_bytes))
+
+
+def iter_statement_file(
+    source: str | os.PathLike[str] | bytes,
+    *,
+    filename: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Iterator[StatementEvent]:
+    """Recognise a bank statement file and read it as events (``formats.stream``); camt is streamed.
+
+    Every failure, including one found halfway through the file, is a FormatError naming
+    ``filename`` (or the path's name).
     """
     name = filename or (os.path.basename(os.fspath(source)) if not isinstance(source, bytes) else None)
     try:
-        return _parse(source, max_bytes)
+        yield from _events(source, max_bytes)
     except FormatError as error:
         raise error.with_filename(name) from error.__cause__
     except Exception as error:
@@ -88,10 +99,14 @@ def parse_statement_file(
         raise FormatError("the file could not be read because of an unexpected error", filename=name) from error
 
 
-def _parse(source: Source, max_bytes: int) -> ParsedFile:
+def _events(source: Source, max_bytes: int) -> Iterator[StatementEvent]:
     check_size(source, max_bytes)
     kind = detect_format(read_head(source, HEAD_BYTES))
-    reader = _READERS.get(kind)
+    streaming = _STREAMING_READERS.get(kind)
+    if streaming is not None:
+        yield from streaming(source, max_bytes=max_bytes)
+        return
+    reader = _WHOLE_FILE_READERS.get(kind)
     if reader is None:
         raise FormatError(f"this is a payment file ({kind}), not a bank statement")
-    return reader(source, max_bytes=max_bytes)
+    yield from events_from_parsed(reader(source, max_bytes=max_bytes))

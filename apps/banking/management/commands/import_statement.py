@@ -20,12 +20,13 @@ def refuse(command: BaseCommand, path: str, reason: str) -> None:
     raise SystemExit(UNREADABLE_EXIT_CODE)
 
 
-def read_file(command: BaseCommand, path: str) -> bytes:
+def check_readable(command: BaseCommand, path: str) -> None:
+    """Refuse a path that cannot be opened for reading (the import then streams it from disk)."""
     try:
-        return Path(path).read_bytes()
+        with Path(path).open("rb") as handle:
+            handle.read(1)
     except OSError as error:
         refuse(command, path, f"the file could not be opened ({error.strerror or error})")
-        raise AssertionError("unreachable") from error
 
 
 class Command(BaseCommand):
@@ -38,9 +39,9 @@ class Command(BaseCommand):
                             help="print one JSON object (see docs/CLI.md)")
 
     def handle(self, *args, path: str, dry_run: bool, as_json: bool, **options) -> None:
-        content = read_file(self, path)
+        check_readable(self, path)
         try:
-            result = statement_import(content=content, filename=Path(path).name, channel=FileChannel.COMMAND,
+            result = statement_import(path=path, filename=Path(path).name, channel=FileChannel.COMMAND,
                                       dry_run=dry_run)
         except FormatError as error:
             refuse(self, path, error.reason)
@@ -57,7 +58,7 @@ class Command(BaseCommand):
                     Outcome.DUPLICATE: "already stored (duplicate)",
                     Outcome.UNKNOWN_ACCOUNT: "account not set up, not stored"}[outcome.outcome]
             self.stdout.write(f"  {parsed.statement_id or '-'} {parsed.account or '-'} {outcome.currency or ''}: "
-                              f"{parsed.entry_count} entries, {what}"
+                              f"{outcome.entry_count} entries, {what}"
                               + "".join(f"; exception #{c.pk}: {c.title}" for c in outcome.exceptions if not dry_run))
         self.stdout.write(f"{result.created} statement(s) {verb} created, {result.duplicates} duplicate(s), "
                           f"{result.unknown_accounts} for unknown accounts.")

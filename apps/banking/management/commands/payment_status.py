@@ -11,7 +11,7 @@ from apps.banking.choices import FileChannel
 from apps.banking.formats import FormatError
 from apps.banking.services import payment_status_import
 
-from .import_statement import read_file, refuse
+from .import_statement import check_readable, refuse
 
 
 class Command(BaseCommand):
@@ -23,9 +23,9 @@ class Command(BaseCommand):
                             help="print one JSON object (see docs/CLI.md)")
 
     def handle(self, *args, path: str, as_json: bool, **options) -> None:
-        content = read_file(self, path)
+        check_readable(self, path)
         try:
-            result = payment_status_import(content=content, filename=Path(path).name, channel=FileChannel.COMMAND)
+            result = payment_status_import(path=path, filename=Path(path).name, channel=FileChannel.COMMAND)
         except FormatError as error:
             refuse(self, path, error.reason)
             return
