@@ -158,10 +158,12 @@ def values_update(*, model: type[Model], fields: Sequence[str], rows: Iterable[S
             cursor.execute(f"UPDATE {table} SET {', '.join(assignments)} FROM ({_source(model_fields)}) "
                            f"AS v ({', '.join(names)}) {where}", [*set_params, _encode([list(row) for row in rows])])
             return cursor.rowcount
-        # SQLite ≥ 3.33 (UPDATE … FROM): the values as a VALUES list.
+        # SQLite ≥ 3.33 (UPDATE … FROM): the values as a VALUES list, whose columns SQLite names column1, ….
         params = [field.get_db_prep_save(value, connection) for row in rows
                   for field, value in zip(model_fields, row, strict=True)]
         row_sql = "(" + ", ".join(["%s"] * len(model_fields)) + ")"
-        cursor.execute(f"WITH v ({', '.join(names)}) AS (VALUES {', '.join([row_sql] * len(rows))}) "
-                       f"UPDATE {table} SET {', '.join(assignments)} FROM v {where}", params + set_params)
+        assignments = [f"{quote(field.column)} = v.column{n}" for n, field in enumerate(model_fields[1:], start=2)]
+        assignments += [f"{quote(meta.get_field(name).column)} = %s" for name in (constants or {})]
+        cursor.execute(f"UPDATE {table} SET {', '.join(assignments)} FROM (VALUES {', '.join([row_sql] * len(rows))}) "
+                       f"AS v WHERE {table}.{quote(meta.pk.column)} = v.column1", set_params + params)
         return cursor.rowcount
