@@ -51,7 +51,7 @@ def _generate(n: int, without_e2e: float, seed: int) -> dict:
         status="sent", sent_at=now) for b in range((n + BATCH_SIZE - 1) // BATCH_SIZE)], batch_size=2000)
     lines_by_account: dict[int, list] = {a.pk: [] for a in accounts}
     file_row = StatementFile.objects.create(sha256="0" * 64, filename="bench", size=0, format="camt.053",
-                                            channel="command", content=b"")
+                                            channel="command")
     with connection.cursor() as cursor:
         raw = cursor.connection
         with raw.cursor() as cur, cur.copy(

@@ -445,24 +445,31 @@ def _set_split_debit(cursor, params: dict, window: int) -> list[_Decision]:
                           if all(_counterparty_score(line, payment) >= 1 for line in c)),
                          key=lambda c: (len(c), [line.id for line in c]))
         options = [o for o in options if not taken.intersection(line.id for line in o)]
-        for combination in options:
-            reason = {"rule": MatchRule.SPLIT_DEBIT, "lines": [line.id for line in combination],
-                      "payment": payment.id, "end_to_end_id": payment.end_to_end_id,
-                      "amount": money_text(payment.amount, payment.currency),
-                      "line_amounts": [money_text(line.amount, line.currency) for line in combination],
-                      "currency": payment.currency,
-                      "creditor": payment.name, "requested_date": str(payment.day),
-                      "compared": ["bank_account", "currency", "counterparty", "sum of the lines = payment amount",
-                                   f"booking dates within -1/+{window} days of the requested date"]}
-            if len(options) == 1:
-                decisions.append(_Decision(MatchRule.SPLIT_DEBIT, MatchStatus.ACTIVE, list(combination), [payment],
-                                           reason))
-                taken.update(line.id for line in combination)
-            else:
-                decisions.append(_Decision(MatchRule.SPLIT_DEBIT, MatchStatus.PROPOSED, list(combination), [payment],
-                                           {**reason, "ambiguous": "several combinations of lines add up"}))
+        decisions.extend(_split_debit_decisions(payment, options, window, taken))
     return decisions
 
+
+
+def _split_debit_decisions(payment, options: list, window: int, taken: set[int]) -> list[_Decision]:
+    """Rule 4's decisions for one payment: its one combination of lines matched (and `taken`), or every
+    combination proposed when several add up. Shared by both engines so their reasons are identical."""
+    decisions = []
+    for combination in options:
+        reason = {"rule": MatchRule.SPLIT_DEBIT, "lines": [line.id for line in combination],
+                  "payment": payment.id, "end_to_end_id": payment.end_to_end_id,
+                  "amount": money_text(payment.amount, payment.currency),
+                  "line_amounts": [money_text(line.amount, line.currency) for line in combination],
+                  "currency": payment.currency,
+                  "creditor": payment.name, "requested_date": str(payment.day),
+                  "compared": ["bank_account", "currency", "counterparty", "sum of the lines = payment amount",
+                               f"booking dates within -1/+{window} days of the requested date"]}
+        if len(options) == 1:
+            decisions.append(_Decision(MatchRule.SPLIT_DEBIT, MatchStatus.ACTIVE, list(combination), [payment], reason))
+            taken.update(line.id for line in combination)
+        else:
+            decisions.append(_Decision(MatchRule.SPLIT_DEBIT, MatchStatus.PROPOSED, list(combination), [payment],
+                                       {**reason, "ambiguous": "several combinations of lines add up"}))
+    return decisions
 
 def _store_set_based(cursor, decisions: list[_Decision], result: RunResult, actor) -> None:
     """``_store`` by COPY: the decisions of rules 1 (ambiguous) to 4, new candidates only."""
@@ -770,22 +777,7 @@ def _by_split_debit(lines: list[_Line], blocked, used_payments: set[int], window
         options = [o for o in options if not taken.intersection(line.id for line in o)]
         if not options:
             continue
-        for combination in options:
-            reason = {"rule": MatchRule.SPLIT_DEBIT, "lines": [line.id for line in combination],
-                      "payment": payment.id, "end_to_end_id": payment.end_to_end_id,
-                      "amount": money_text(payment.amount, payment.currency),
-                      "line_amounts": [money_text(line.amount, line.currency) for line in combination],
-                      "currency": payment.currency,
-                      "creditor": payment.name, "requested_date": str(payment.day),
-                      "compared": ["bank_account", "currency", "counterparty", "sum of the lines = payment amount",
-                                   f"booking dates within -1/+{window} days of the requested date"]}
-            if len(options) == 1:
-                decisions.append(_Decision(MatchRule.SPLIT_DEBIT, MatchStatus.ACTIVE, list(combination), [payment],
-                                           reason))
-                taken.update(line.id for line in combination)
-            else:
-                decisions.append(_Decision(MatchRule.SPLIT_DEBIT, MatchStatus.PROPOSED, list(combination), [payment],
-                                           {**reason, "ambiguous": "several combinations of lines add up"}))
+        decisions.extend(_split_debit_decisions(payment, options, window, taken))
     return decisions
 
 

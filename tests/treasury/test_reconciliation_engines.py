@@ -37,7 +37,7 @@ def _spaced(iban: str) -> str:
 def _world(entity, account, seed: int) -> None:
     rng = random.Random(seed)
     source = StatementFile.objects.create(sha256=f"{seed:064d}", filename="w", size=0, format="camt.053",
-                                          channel="command", content=b"")
+                                          channel="command")
     lines: list[tuple] = []  # (amount, day, e2e, name, iban, credit_debit, text)
     n = 0
     for b in range(4):
