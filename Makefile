@@ -20,7 +20,8 @@ run: $(STAMP)
 	$(PY) -m finsync.devserver
 
 # Two test processes (pytest-xdist), each with its own test database and Redis database (finsync/settings/test.py);
-# the tests with real Celery workers stay together in one of them (tests/conftest.py). TEST_WORKERS=0: one process.
+# tests/conftest.py means to keep the real-worker tests in one of them (not effective yet, docs/PERFORMANCE.md).
+# TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(PY) -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup) $(PYTEST_ARGS)

@@ -24,6 +24,9 @@ def pytest_collection_modifyitems(config, items):
     process: two sets of worker processes never compete for the two cores under the reliability tests'
     deadlines. Every other test stays with its module, so module-scoped setup (a browser, the access
     matrix's demo world, a 30 MB statement) is made once, not once per process.
+
+    Not effective yet: the first CI run with it had worker tests in both processes (docs/PERFORMANCE.md,
+    "Test suite time"), although this hook runs before pytest-xdist's in each worker. Cause not found.
     """
     for item in items:
         group = "workers" if item.get_closest_marker("worker") is not None else item.nodeid.split("::")[0]
