@@ -114,6 +114,11 @@ def payments_awaiting_batch(*, user) -> QuerySet[PaymentInstruction]:
             .select_related("legal_entity", "supplier").order_by("requested_date", "pk"))
 
 
+def payments_of_entities(*, user, ids) -> list[PaymentInstruction]:
+    """The payment instructions among `ids` that belong to the user's entities (the others are not shown)."""
+    return list(PaymentInstruction.objects.filter(pk__in=ids, legal_entity_id__in=entity_ids(user)).order_by("pk"))
+
+
 def debtor_accounts(*, user) -> QuerySet[CompanyBankAccount]:
     """Active company bank accounts of the user's entities, the accounts a batch can be paid from."""
     return (CompanyBankAccount.objects.filter(legal_entity_id__in=entity_ids(user), is_active=True)

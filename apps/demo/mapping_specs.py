@@ -40,6 +40,8 @@ COUPA_SUPPLIER_SPEC = {
 COUPA_INVOICE_SPEC = {
     "fields": {
         "source_id": {"from": "id", "required": True, "transform": "string"},
+        # Which version this is: the sandbox, like any poller's source, may list versions out of order.
+        "source_updated_at": {"from": "updated-at", "transform": "datetime"},
         "legal_entity": {"from": "account-type.name", "required": True, "transform": "upper"},
         "invoice_number": {"from": "invoice-number", "required": True, "transform": "strip"},
         "invoice_date": {"from": "invoice-date", "required": True, "transform": "date"},

@@ -121,6 +121,9 @@ class SupplierInvoice(TimeStampedModel):
     source_system = models.ForeignKey(SourceSystem, null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+", help_text="where it came from through the pipeline")
     source_id = models.CharField(max_length=200, blank=True, help_text="its id in the source system")
+    source_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the stored version was last changed in the source system; an older "
+        "version arriving later (sources deliver out of order) does not overwrite it")
 
     class Meta:
         ordering = ["-invoice_date", "number"]

@@ -3,7 +3,7 @@ through the pipeline, so the invoice controls (apps.controls.invoices) judge lat
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -30,6 +30,35 @@ class InvoiceNotStored(Exception):
         self.existing = existing
 
 
+class InvoiceVersionStale(Exception):
+    """A version of a source invoice older than the one stored arrived late (sources deliver out of order)."""
+
+    def __init__(self, stored: SupplierInvoice) -> None:
+        super().__init__(f"a newer version of invoice {stored.number} (changed {stored.source_updated_at}) is "
+                         "already stored")
+        self.stored = stored
+
+
+def source_updated_at(canonical: dict) -> datetime | None:
+    """When the source last changed this version of the invoice; None when the mapping does not say."""
+    value = canonical.get("source_updated_at")
+    return datetime.fromisoformat(value) if value else None
+
+
+def _older(incoming: datetime | None, stored: datetime | None) -> bool:
+    # Unknown on either side cannot be judged: the arriving version is taken, as before versions were carried.
+    return incoming is not None and stored is not None and incoming < stored
+
+
+def supplier_invoice_superseded(*, system: SourceSystem, canonical: dict) -> bool:
+    """Whether a newer version of this source invoice is already stored. Locks the stored row, so called inside
+    the transaction that then stores the invoice, a concurrent version waits for that one to commit."""
+    stored = (SupplierInvoice.objects.select_for_update().filter(source_system=system,
+                                                                  source_id=str(canonical["source_id"]))
+              .values_list("source_updated_at", flat=True).first())
+    return _older(source_updated_at(canonical), stored)
+
+
 def _decimal(value, default: Decimal | None = None) -> Decimal | None:
     return Decimal(str(value)) if value not in (None, "") else default
 
@@ -40,7 +69,8 @@ def supplier_invoice_store(*, entity: LegalEntity, system: SourceSystem, canonic
     with its lines, PO lines, GL accounts and cost centers resolved within the entity. None when FinSync does not
     hold the supplier (the ERP still gets the invoice; the duplicate control then compares with earlier invoice
     records) or when the amounts cannot be an invoice (gross below net: the AP journal's controls stop it).
-    Raises InvoiceNotStored when the same invoice is stored under another source id."""
+    Raises InvoiceNotStored when the same invoice is stored under another source id, InvoiceVersionStale when
+    the stored version of this source invoice is newer (by `source_updated_at`) and so is kept."""
     supplier = invoice_supplier(entity=entity, system=system, canonical=canonical)
     net, tax, gross = (_decimal(canonical[k], Decimal(0)) for k in ("net_amount", "tax_amount", "gross_amount"))
     if supplier is None or gross < net:
@@ -59,8 +89,15 @@ def supplier_invoice_store(*, entity: LegalEntity, system: SourceSystem, canonic
               "currency": canonical["currency"], "net_amount": net, "tax_amount": tax, "gross_amount": gross,
               "status": InvoiceStatus.APPROVED,
               "purchase_order": orders[next(iter(po_numbers))] if len(po_numbers) == 1 and orders else None}
+    changed_at = source_updated_at(canonical)
+    if changed_at is not None:  # a version that does not say when it changed keeps the stored one's time
+        header["source_updated_at"] = changed_at
     try:
         with transaction.atomic():
+            stored = SupplierInvoice.objects.select_for_update().filter(
+                source_system=system, source_id=str(canonical["source_id"])).first()
+            if stored is not None and _older(changed_at, stored.source_updated_at):
+                raise InvoiceVersionStale(stored)
             invoice, _ = SupplierInvoice.objects.update_or_create(
                 source_system=system, source_id=str(canonical["source_id"]), defaults=header)
             invoice.lines.all().delete()  # a later version of the invoice replaces its lines

@@ -11,7 +11,8 @@ from apps.sync.models import SyncRecord
 from apps.sync.services import record_process, records_receive
 
 HEADER = ("legal_entity", "source_id", "invoice_number", "invoice_date", "status", "currency", "supplier_name",
-          "supplier_number", "supplier_source_id", "net_amount", "tax_amount", "gross_amount", "payment_term")
+          "supplier_number", "supplier_source_id", "net_amount", "tax_amount", "gross_amount", "payment_term",
+          "source_updated_at")
 LINE = ("account", "amount", "description", "po_number", "po_line", "quantity", "unit_price")
 SPEC = {"fields": {name: {"from": name} for name in HEADER},
         "lists": {"lines": {"from": "lines", "fields": {name: {"from": name} for name in LINE}}}}

@@ -4,7 +4,7 @@ forecast, which leaves at once on approval."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -20,6 +20,7 @@ from apps.procurement.models import (
     PurchaseOrderLine,
     SupplierInvoice,
 )
+from apps.sync.models import SyncRecord
 
 from .invoice_world import invoice, procurement, send_invoice
 
@@ -182,6 +183,57 @@ def test_a_later_version_of_the_same_source_invoice_updates_its_row(coupa, lyrec
     assert later.status == "delivered"  # not a duplicate of itself
     assert not ExceptionCase.objects.filter(kind="invoice.duplicate").exists()
     assert list(SupplierInvoice.objects.values_list("source_id", "due_date")) == [("9402", date(2027, 1, 4))]
+
+
+def test_an_older_version_arriving_after_a_newer_one_changes_nothing(coupa, lyreco):
+    from apps.audit.models import AuditEvent
+    from apps.sync.models import SyncAttempt
+
+    newer = send_invoice(coupa, invoice("9410", "INV-80", "600.00", payment_term="Net 45",
+                                        source_updated_at="2026-11-21T10:00:05+00:00"))
+    audits, records = AuditEvent.objects.count(), SyncRecord.objects.count()
+
+    older = send_invoice(coupa, invoice("9410", "INV-80", "550.00", payment_term="Net 30",
+                                        source_updated_at="2026-11-21T09:00:00Z"))
+
+    assert (newer.status, older.status) == ("delivered", "delivered")
+    assert SyncAttempt.objects.filter(record=older).values_list("outcome", flat=True).get() == "duplicate"
+    stored = SupplierInvoice.objects.get()
+    assert (stored.gross_amount, stored.net_amount, stored.due_date, stored.source_updated_at) == (
+        Decimal("600.00"), Decimal("600.00"), date(2027, 1, 4), datetime(2026, 11, 21, 10, 0, 5, tzinfo=UTC))
+    assert list(stored.lines.values_list("amount", flat=True)) == [Decimal("600.00")]
+    assert not older.children.exists()
+    assert (AuditEvent.objects.count(), SyncRecord.objects.count()) == (audits, records + 1)  # only `older` itself
+    assert not ExceptionCase.objects.exists()
+
+
+def test_a_newer_version_arriving_after_an_older_one_updates_the_row(coupa, lyreco):
+    send_invoice(coupa, invoice("9411", "INV-81", "550.00", source_updated_at="2026-11-21T09:00:00Z"))
+    newer = send_invoice(coupa, invoice("9411", "INV-81", "600.00", payment_term="Net 45",
+                                        source_updated_at="2026-11-21T10:00:05Z"))
+
+    assert newer.status == "delivered"
+    stored = SupplierInvoice.objects.get()
+    assert (stored.gross_amount, stored.due_date, stored.source_updated_at) == (
+        Decimal("600.00"), date(2027, 1, 4), datetime(2026, 11, 21, 10, 0, 5, tzinfo=UTC))
+
+
+def test_coupas_updated_at_is_carried_to_the_canonical_invoice():
+    from apps.demo.mapping_specs import COUPA_INVOICE_SPEC
+    from apps.mappings.engine import apply_spec
+    from apps.mappings.schemas import validate
+
+    coupa_invoice = {"id": 77, "updated-at": "2026-11-21T10:00:05Z", "account-type": {"name": "de01"},
+                     "invoice-number": "INV-80", "invoice-date": "2026-11-20", "status": "approved",
+                     "currency": {"code": "EUR"}, "supplier": {"name": "Lyreco", "number": "V100", "id": 5},
+                     "net-total": "600.00", "gross-total": "600.00",
+                     "invoice-lines": [{"account": {"segment-2": "6100"}, "total": "600.00"}]}
+
+    result = apply_spec(COUPA_INVOICE_SPEC, coupa_invoice)
+
+    assert result.errors == []
+    assert result.canonical["source_updated_at"] == "2026-11-21T10:00:05+00:00"
+    assert validate("supplier_invoice", result.canonical) == []
 
 
 def test_a_supplier_known_by_its_source_id_is_found_through_the_crosswalk(entity_de, coupa):

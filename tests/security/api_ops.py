@@ -52,7 +52,10 @@ def schema_operations() -> list[tuple[str, str]]:
 def _permission_classes(callback, method: str):
     initkwargs = getattr(callback, "initkwargs", {}) or {}
     view = callback.cls
-    return initkwargs.get("permission_classes") or view.permission_classes
+    # A viewset may require more for one action (e.g. POST create) than for reading: `permission_classes_by_action`.
+    action = (getattr(callback, "actions", None) or {}).get(method)
+    by_action = getattr(view, "permission_classes_by_action", {}).get(action)
+    return by_action or initkwargs.get("permission_classes") or view.permission_classes
 
 
 def build_operation(method: str, template: str, superuser) -> Operation:

@@ -1,7 +1,8 @@
 """An invoice approved in procurement: stored as a SupplierInvoice, at once a commitment to the treasury
 cash forecast, and the AP journal to the ERP (which the journal controls may stop without holding the
 commitment back). The flow's duplicate-invoice control runs before (a duplicate is committed nowhere); a
-PO / receipt mismatch is raised as `invoice.match` without holding the commitment back."""
+PO / receipt mismatch is raised as `invoice.match` without holding the commitment back. A version older than
+the one stored (the source listed them out of order) changes nothing: it is delivered as a duplicate."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from decimal import Decimal
 
 from apps.controls.invoices import invoice_match_check
 from apps.masterdata.models import LegalEntity
-from apps.procurement.services import InvoiceNotStored, supplier_invoice_store
+from apps.procurement.services import (
+    InvoiceNotStored,
+    InvoiceVersionStale,
+    supplier_invoice_store,
+    supplier_invoice_superseded,
+)
 from apps.sync.flows import LocalDelivery, LocalRejection
 from apps.sync.models import SyncRecord
 from apps.sync.services import outbound_emit
@@ -30,9 +36,14 @@ def invoice_approved_propagate(*, record: SyncRecord, canonical: dict) -> LocalD
     correlation id with the invoice record as parent. Keyed by the source invoice id, so a re-polled
     invoice (a later version) propagates nothing twice and joins the first one's correlation id."""
     key = f"{record.connector.system.code}:invoice:{canonical['source_id']}"
+    if supplier_invoice_superseded(system=record.connector.system, canonical=canonical):
+        return LocalDelivery(external_id=canonical["invoice_number"], duplicate=True)
     # Judged against the invoices stored before this one; flags, does not hold back (apps.controls.invoices).
     invoice_match_check(record=record, canonical=canonical)
-    invoice_store(record=record, canonical=canonical)
+    try:
+        invoice_store(record=record, canonical=canonical)
+    except InvoiceVersionStale:  # a newer version was stored between the check above and now
+        return LocalDelivery(external_id=canonical["invoice_number"], duplicate=True)
     emitted = [
         outbound_emit(flow=flow, payload=payload, idempotency_key=key, correlation_id=record.correlation_id,
                       legal_entity=record.legal_entity, parent=record, external_id=canonical["invoice_number"])
