@@ -280,6 +280,7 @@ API_MAKER_CHECKER = {
     "post /api/v1/mapping-versions/{id}/reject/": "mapping rejection",
     "post /api/v1/mapping-versions/{id}/withdraw/": "the proposer only",
     "post /api/v1/mappings/{id}/import/": "mapping drafts (the importer is a maker)",
+    "post /api/v1/payment-batches/": "batch creation (the creator is the maker: tests/controls/test_batch_api.py)",
     "post /api/v1/payment-batches/{id}/release/": "batch release",
 }
 # Writes that are not one side of a maker-checker pair (one person's action, capability- and entity-checked).
