@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(PY) -m finsync.devserver
 
 # Two test processes (pytest-xdist), each with its own test database and Redis database (finsync/settings/test.py);
-# tests/conftest.py means to keep the real-worker tests in one of them (not effective yet, docs/PERFORMANCE.md).
+# tests/conftest.py keeps the real-worker tests in one of them and each module's tests together.
 # TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
 test: $(STAMP)

@@ -25,8 +25,8 @@ def pytest_collection_modifyitems(config, items):
     deadlines. Every other test stays with its module, so module-scoped setup (a browser, the access
     matrix's demo world, a 30 MB statement) is made once, not once per process.
 
-    Not effective yet: the first CI run with it had worker tests in both processes (docs/PERFORMANCE.md,
-    "Test suite time"), although this hook runs before pytest-xdist's in each worker. Cause not found.
+    pytest-xdist 3.8 marks a group by rewriting the item's node id, which pytest 9.2 no longer reads (it derives
+    node ids from `_id`), so pytest stays below 9.2 (pyproject.toml) until pytest-xdist follows.
     """
     for item in items:
         group = "workers" if item.get_closest_marker("worker") is not None else item.nodeid.split("::")[0]
