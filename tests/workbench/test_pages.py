@@ -5,7 +5,7 @@ import pytest
 from apps.connectors.models import Connector
 from apps.demo.services import demo_seed
 from apps.exceptions.services import exception_raise
-from tests.browser import screenshot_path
+from tests.browser import nav_go, screenshot_path
 
 
 def _case(entity, reference, kind="invoice.duplicate", **kw):
@@ -86,7 +86,7 @@ def test_pages_in_a_real_browser(page, live_server, login):
     login(page, "controller", "finsync-demo")
     assert get_user_model().objects.filter(username="controller").exists()
 
-    page.click("text=Workbench")
+    nav_go(page, "Workbench")
     page.wait_for_selector("table.data")
     assert page.locator("table.data tbody tr").count() == 4
     page.screenshot(path=str(screenshot_path("workbench-list")), full_page=True)
@@ -98,7 +98,7 @@ def test_pages_in_a_real_browser(page, live_server, login):
     page.wait_for_selector("h2:has-text('What went wrong')")
     page.screenshot(path=str(screenshot_path("workbench-detail")), full_page=True)
 
-    page.click("text=Connectors")
+    nav_go(page, "Connectors")
     page.wait_for_selector("table.data")
     assert "SAP S/4HANA (sandbox)" in page.inner_text("table.data")
     page.screenshot(path=str(screenshot_path("connectors")), full_page=True)
