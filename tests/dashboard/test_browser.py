@@ -74,7 +74,10 @@ def test_every_dashboard_draws_for_a_controller_and_a_bar_opens_the_workbench(pa
         name = path.strip("/") or "overview"
         page.screenshot(path=str(screenshot_path(f"dashboard-{name}")), full_page=True)
     _open_board(page, live_server, "sla/")
-    assert page.locator("[data-widget*=sla-compliance] .scatterlayer .trace").count() == 1
+    # The invoice records measure invoice sync; their ERP postings measure the demo's journal-posting SLA.
+    assert page.locator("[data-widget*=sla-compliance] .scatterlayer .trace").count() == 2
+    assert {"Invoice sync", "Journal posting"} <= set(page.locator("[data-widget*=sla-compliance] .legendtext")
+                                                      .all_inner_texts())
     assert "on time" in page.inner_text("[data-widget*=sla-compliance] .tiles")
 
     _open_board(page, live_server, "exceptions/")
@@ -119,7 +122,8 @@ def test_sla_proposed_by_one_admin_and_approved_by_another(page, live_server, lo
     page.screenshot(path=str(screenshot_path("sla-propose")), full_page=True)
     page.click("button:has-text('Propose for approval')")
     page.wait_for_selector("text=someone else must approve it")
-    version = SlaVersion.objects.get(definition__flow="bank_statement")
+    version = SlaVersion.objects.get(definition__flow="bank_statement", definition__legal_entity=demo_world["de"],
+                                     status="proposed")
     assert (version.status, version.target_seconds, version.poll_max_gap_minutes) == ("proposed", 3600, 30)
     assert page.locator("button:has-text('Approve')").count() == 0  # not for the proposer
 
@@ -150,6 +154,7 @@ def test_connector_pages_test_connection_disable_and_run_now(page, live_server, 
 
     # No worker in this test: the broker is the edge; what would be sent is recorded.
     monkeypatch.setattr(current_app, "send_task", lambda name, args: sent.append((name, args)))
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     login(page, "integration", DEMO_PASSWORD)
     page.goto(f"{live_server.url}/connectors/")
     page.screenshot(path=str(screenshot_path("connectors-list")), full_page=True)
@@ -172,7 +177,7 @@ def test_connector_pages_test_connection_disable_and_run_now(page, live_server, 
     assert page.is_disabled("button:has-text('Run now')")
     coupa = Connector.objects.get(code="coupa")
     assert list(AuditEvent.objects.filter(object_type="connectors.Connector", object_id=str(coupa.pk),
-                                          actor__username="integration").order_by("id")
+                                          actor__username="integration", id__gt=before).order_by("id")
                 .values_list("action", flat=True)) == ["connector.connection_tested", "connector.run_now",
                                                        "connector.schedule_changed", "connector.disabled"]
 
