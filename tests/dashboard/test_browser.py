@@ -77,7 +77,7 @@ def test_every_dashboard_draws_for_a_controller_and_a_bar_opens_the_workbench(pa
     # The invoice records measure invoice sync; their ERP postings measure the demo's journal-posting SLA.
     assert page.locator("[data-widget*=sla-compliance] .scatterlayer .trace").count() == 2
     assert {"Invoice sync", "Journal posting"} <= set(page.locator("[data-widget*=sla-compliance] .legendtext")
-                                                      .all_inner_texts())
+                                                      .all_text_contents())
     assert "on time" in page.inner_text("[data-widget*=sla-compliance] .tiles")
 
     _open_board(page, live_server, "exceptions/")
