@@ -68,5 +68,6 @@ def access(request):
         "finsync_roles": [Role(r).label for r in sorted(roles)],
         "finsync_can": {cap.value: can(user, cap) for cap in Capability},
         "finsync_entities": visible_entities(user),
-        "finsync_nav": _nav(user, request.path),
+        # A user without a role sees no page, so the navigation offers none.
+        "finsync_nav": _nav(user, request.path) if can(user, Capability.VIEW) else [],
     }

@@ -10,7 +10,7 @@ the *view* capability comes with a role, and the selectors scope such a user to 
 """
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
-from django.http import HttpResponseForbidden
+from django.shortcuts import render
 
 from .roles import Capability
 from .selectors import can
@@ -28,5 +28,5 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
             return refused
         if (request.user.is_authenticated and not request.path.startswith(NO_ROLE_NEEDED)
                 and not can(request.user, Capability.VIEW)):
-            return HttpResponseForbidden("Your account has no role in FinSync; ask a system admin for one.")
+            return render(request, "access/no_role.html", status=403)
         return None

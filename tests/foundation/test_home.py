@@ -38,13 +38,27 @@ def test_home_figures_come_from_the_canonical_data(client):
 
 
 def test_home_for_a_user_without_entities_explains_what_to_do(client, db):
+    from django.contrib.auth.models import Group
+
     user = get_user_model().objects.create_user("lonely", password="x")
+    user.groups.add(Group.objects.get_or_create(name="controller")[0])
     client.force_login(user)
 
     response = client.get("/")
 
     assert response.status_code == 200
     assert b"You are not a member of any legal entity" in response.content
+
+
+def test_a_user_without_a_role_is_told_what_to_do_and_sees_nothing(client, db):
+    user = get_user_model().objects.create_user("roleless", password="x")
+    client.force_login(user)
+
+    response = client.get("/")
+
+    assert response.status_code == 403
+    assert b"Your account has no role in FinSync yet" in response.content
+    assert b"Sign out" in response.content
 
 
 def test_home_query_count_does_not_grow_with_data(client, django_assert_max_num_queries):

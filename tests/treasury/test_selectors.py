@@ -24,7 +24,7 @@ def _two_days():
 def test_scoped_reads(account, controller, outsider, django_assert_num_queries):
     _two_days()
 
-    with django_assert_num_queries(2):  # the user's entities, then the list with line counts
+    with django_assert_num_queries(3):  # the user's roles, entities, then the list with line counts
         statements = list(statement_list(user=controller))
     assert [(s.statement_id, s.line_count) for s in statements] == [("S20", 1), ("S19", 1)]
     assert list(statement_list(user=outsider)) == []
