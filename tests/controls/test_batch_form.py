@@ -4,53 +4,27 @@ release only by someone other than its creator."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from apps.access.roles import Role
 from apps.access.services import user_create
 from apps.audit.models import AuditEvent
 from apps.common.errors import DomainError
 from apps.controls.payments import (
-    PaymentOrder,
     payment_batch_create,
     payment_batch_release,
-    payment_instruction_create,
 )
 from apps.masterdata.models import SupplierBankAccount
 from apps.treasury.models import PaymentBatch, PaymentInstruction
 from tests.conftest import PASSWORD
-from tests.treasury.factories import DEBTOR_IBAN, company_account, creditor_iban, supplier
+from tests.treasury.factories import DEBTOR_IBAN, creditor_iban, supplier
+
+from .batch_world import DAY
 
 pytestmark = pytest.mark.django_db
-LONG_AGO = timezone.now() - timedelta(days=400)
-DAY = (timezone.localdate() + timedelta(days=1)).isoformat()
-
-
-@pytest.fixture
-def debtor(entity_de):
-    return company_account(entity_de, iban=DEBTOR_IBAN)
-
-
-@pytest.fixture
-def lyreco(entity_de):
-    """A supplier paid to the same account for over a year (bank code 10010010: Postbank, PBNKDEFFXXX)."""
-    account = supplier(entity_de, "V100", "Lyreco Deutschland GmbH", creditor_iban(1)).bank_accounts.get()
-    SupplierBankAccount.objects.filter(pk=account.pk).update(created_at=LONG_AGO, approved_at=LONG_AGO)
-    account.refresh_from_db()
-    return account
-
-
-@pytest.fixture
-def waiting(entity_de, lyreco, treasury_operator):
-    """A payment instruction (from the API or treasury) awaiting a batch."""
-    payment, _ = payment_instruction_create(idempotency_key="AP-RUN-1", actor=treasury_operator, order=PaymentOrder(
-        legal_entity=entity_de, supplier_bank_account=lyreco, amount=Decimal("480.00"), currency="EUR",
-        requested_date=date(2026, 12, 4)))
-    return payment
 
 
 def _post(debtor, *, key="form-key-1", picked=(), rows=(), **over) -> dict:
