@@ -405,15 +405,7 @@ def _set_batch_total(cursor, params: dict, window: int) -> list[_Decision]:
         line, options = lines[line_id], by_line[line_id]
         for batch_id, rivals in options:
             batch_payments = sorted((payments[p] for p in payment_ids[batch_id]), key=_payment_order)
-            first = batch_payments[0]
-            named = bool(first.batch_reference) and first.batch_reference in line.text
-            reason = {"rule": MatchRule.BATCH_TOTAL, "line": line.id, "batch": first.batch_id,
-                      "batch_reference": first.batch_reference, "payments": [p.id for p in batch_payments],
-                      "amount": money_text(line.amount, line.currency), "currency": line.currency,
-                      "booking_date": str(line.day),
-                      "compared": ["bank_account", "currency", "sum of the batch's open payments = line amount",
-                                   f"booking date within -1/+{window} days of the requested dates"]
-                      + (["batch reference in the line's references"] if named else [])}
+            reason, named = _batch_total_reason(line, batch_payments, window)
             # A batch two lines claim (both naming it) is left to a person, never matched twice.
             free = not taken_payments.intersection(p.id for p in batch_payments)
             if len(options) == 1 and (named or not rivals) and free:
@@ -448,6 +440,21 @@ def _set_split_debit(cursor, params: dict, window: int) -> list[_Decision]:
         decisions.extend(_split_debit_decisions(payment, options, window, taken))
     return decisions
 
+
+
+def _batch_total_reason(line, batch_payments: list, window: int) -> tuple[dict, bool]:
+    """Rule 3's reason for matching `line` to a whole batch, and whether the line names the batch. Shared by both
+    engines so their reasons are identical."""
+    first = batch_payments[0]
+    named = bool(first.batch_reference) and first.batch_reference in line.text
+    reason = {"rule": MatchRule.BATCH_TOTAL, "line": line.id, "batch": first.batch_id,
+              "batch_reference": first.batch_reference, "payments": [p.id for p in batch_payments],
+              "amount": money_text(line.amount, line.currency), "currency": line.currency,
+              "booking_date": str(line.day),
+              "compared": ["bank_account", "currency", "sum of the batch's open payments = line amount",
+                           f"booking date within -1/+{window} days of the requested dates"]
+              + (["batch reference in the line's references"] if named else [])}
+    return reason, named
 
 
 def _split_debit_decisions(payment, options: list, window: int, taken: set[int]) -> list[_Decision]:
@@ -722,15 +729,7 @@ def _by_batch_total(lines: list[_Line], blocked, used_payments: set[int], window
                   and other.amount == line.amount
                   and other.bank_account_id == line.bank_account_id and other.currency == line.currency]
         for batch_payments in candidates:
-            first = batch_payments[0]
-            named = bool(first.batch_reference) and first.batch_reference in line.text
-            reason = {"rule": MatchRule.BATCH_TOTAL, "line": line.id, "batch": first.batch_id,
-                      "batch_reference": first.batch_reference, "payments": [p.id for p in batch_payments],
-                      "amount": money_text(line.amount, line.currency), "currency": line.currency,
-                      "booking_date": str(line.day),
-                      "compared": ["bank_account", "currency", "sum of the batch's open payments = line amount",
-                                   f"booking date within -1/+{window} days of the requested dates"]
-                      + (["batch reference in the line's references"] if named else [])}
+            reason, named = _batch_total_reason(line, batch_payments, window)
             unique = len(candidates) == 1 and (named or not rivals)
             if unique:
                 decisions.append(_Decision(MatchRule.BATCH_TOTAL, MatchStatus.ACTIVE, [line], batch_payments, reason))
