@@ -20,6 +20,7 @@ from .choices import KINDS, OPEN_STATUSES, TRANSITIONS, ResolutionCode, Severity
 from .live import announce_on_commit
 from .models import ExceptionCase
 from .selectors import exception_in_scope
+from .tally import tally_closed, tally_opened
 
 SLA_BY_SEVERITY = {
     Severity.CRITICAL: timedelta(hours=4),
@@ -93,6 +94,7 @@ def exception_raise(
             ExceptionCase.objects.filter(dedup_key=dedup_key, status__in=OPEN_STATUSES).update(
                 occurrence_count=F("occurrence_count") + 1, last_seen=now)
             return _repeated(dedup_key)
+        tally_opened(cases=[case])
         audit_record(action="exception.raised", actor_label="finsync", obj=case, legal_entity=legal_entity,
                      after={"kind": kind, "severity": severity, "message": message}, correlation_id=correlation_id)
         announce_on_commit(case, event="raised", previous_status=None)
@@ -139,6 +141,7 @@ def exception_resolve(*, case: ExceptionCase, reason_code: str, note: str, actor
     case.resolution_code, case.resolution_note = reason_code, note
     case.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_code", "resolution_note",
                              "updated_at"])
+    tally_closed(cases=[case])
     audit_record(action="exception.resolved", actor=actor, obj=case, legal_entity=case.legal_entity,
                  before=before, after=_snapshot(case), reason=note, ip_address=ip_address,
                  correlation_id=case.correlation_id)
@@ -159,6 +162,7 @@ def exception_ignore(*, case: ExceptionCase, justification: str, actor, ip_addre
     case.resolution_code, case.resolution_note = ResolutionCode.ACCEPTED_RISK, justification
     case.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_code", "resolution_note",
                              "updated_at"])
+    tally_closed(cases=[case])
     audit_record(action="exception.ignored", actor=actor, obj=case, legal_entity=case.legal_entity,
                  before=before, after=_snapshot(case), reason=justification, ip_address=ip_address)
     announce_on_commit(case, event="ignored", previous_status=before["status"])
@@ -202,7 +206,7 @@ def exceptions_auto_resolve(*, cases, note: str) -> int:
     """Close open cases whose cause has gone away (an SLA met again), each audited as automatic. Call
     inside a transaction; cases no longer open are left alone."""
     now = timezone.now()
-    closed = 0
+    closed = []
     for case in ExceptionCase.objects.select_for_update().filter(pk__in=[c.pk for c in cases],
                                                                  status__in=OPEN_STATUSES):
         before = _snapshot(case)
@@ -212,8 +216,9 @@ def exceptions_auto_resolve(*, cases, note: str) -> int:
         audit_record(action="exception.auto_resolved", actor_label="finsync", obj=case,
                      legal_entity=case.legal_entity, before=before, after=_snapshot(case), reason=note)
         announce_on_commit(case, event="resolved", previous_status=before["status"])
-        closed += 1
-    return closed
+        closed.append(case)
+    tally_closed(cases=closed)
+    return len(closed)
 
 
 def exceptions_auto_resolve_for_record(*, record, note: str = "a later attempt succeeded") -> int:
@@ -235,6 +240,7 @@ def exceptions_auto_resolve_for_records(*, record_ids: list[int], note: str = "a
                      legal_entity=case.legal_entity, before=before, after=_snapshot(case),
                      correlation_id=case.correlation_id)
         announce_on_commit(case, event="resolved", previous_status=before["status"])
+    tally_closed(cases=cases)
     return len(cases)
 
 
@@ -267,6 +273,7 @@ def exceptions_open_many(*, kind: str, cause: str, cases: list[dict]) -> list[Ex
         ExceptionCase.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
         created = sorted(ExceptionCase.objects.filter(dedup_key__in=list(order), status__in=OPEN_STATUSES,
                                                       first_seen=now), key=lambda case: order[case.dedup_key])
+        tally_opened(cases=created)
         by_entity: dict[int | None, list[int]] = {}
         for case in created:
             by_entity.setdefault(case.legal_entity_id, []).append(case.pk)

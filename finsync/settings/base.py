@@ -172,6 +172,7 @@ CELERY_BEAT_SCHEDULE = {
     "treasury-reconciliation-unmatched": {"task": "treasury.reconciliation_unmatched_check", "schedule": 3600.0},
     "sla-flow-stats-refresh": {"task": "sla.flow_stats_refresh", "schedule": 60.0},
     "sla-evaluate": {"task": "sla.evaluate", "schedule": 60.0},
+    "exceptions-tally-compact": {"task": "exceptions.tally_compact", "schedule": 600.0},
 }
 # Latency SLAs judge the records received in this trailing window.
 FINSYNC_SLA_WINDOW_MINUTES = env_int("FINSYNC_SLA_WINDOW_MINUTES", 60)
