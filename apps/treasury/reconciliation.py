@@ -94,6 +94,21 @@ def unmatched_age_days() -> int:
     return int(getattr(settings, "FINSYNC_RECON_UNMATCHED_DAYS", 5))
 
 
+# Rule 1 on PostgreSQL is written by this many connections at once (one core each) when a run has at least
+# PARALLEL_MIN_LINES open lines; below that one transaction is quicker than starting connections.
+PARALLEL_MIN_LINES = 20_000
+
+
+def reconciliation_parts(open_lines: int) -> int:
+    """How many connections write rule 1 (``reconciliation_sets.run_rule_one``): FINSYNC_RECON_PARTS (default 2)
+    for a large run, one for a small run or inside a caller's transaction (other connections would not see its
+    uncommitted rows, and the caller expects one transaction)."""
+    parts = int(getattr(settings, "FINSYNC_RECON_PARTS", 2))
+    if parts <= 1 or open_lines < PARALLEL_MIN_LINES or connection.in_atomic_block:
+        return 1
+    return parts
+
+
 @dataclass
 class RunResult:
     """What one reconciliation run did."""
@@ -280,7 +295,8 @@ def _run_set_based(result: RunResult, *, bank_account, legal_entity, actor, wind
         cursor.execute(sets.sql(sets.COUNT_OPEN.format(lines=lines)), params)
         result.lines_examined, result.credits_without_source = cursor.fetchone()
     with sets.timed(result, "end_to_end_id"):
-        ambiguous_pairs = sets.run_rule_one(result, params=params, lines=lines, accounts=accounts, actor=actor)
+        ambiguous_pairs = sets.run_rule_one(result, params=params, lines=lines, accounts=accounts, actor=actor,
+                                            parts=reconciliation_parts(result.lines_examined))
     with transaction.atomic(), connection.cursor() as cursor:
         sets.lock_run(cursor)
         cursor.execute("SET LOCAL synchronous_commit = off")

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -117,6 +118,7 @@ WITH open_lines AS MATERIALIZED (
            count(*) OVER (PARTITION BY l.end_to_end_id) AS same_id
     FROM {line} l JOIN {statement} s ON s.id = l.statement_id
     WHERE {open_where} AND l.credit_debit = %(debit)s AND l.end_to_end_id <> '' AND ({accounts})
+      AND {part_of_line}
 ), blocked AS MATERIALIZED (
     SELECT li.statement_line_id AS line_id, pi.payment_id
     FROM {match} m JOIN {item} li ON li.match_id = m.id AND li.statement_line_id IS NOT NULL
@@ -131,7 +133,7 @@ FROM open_lines l
 JOIN {payment} p ON p.end_to_end_id = l.end_to_end_id
 JOIN {batch} b ON b.id = p.batch_id
 WHERE l.in_scope AND p.status = ANY(%(matchable)s) AND b.debtor_account_id = l.bank_account_id
-  AND p.currency = l.currency AND p.amount = l.amount
+  AND p.currency = l.currency AND p.amount = l.amount AND {part_of_payment}
   AND NOT EXISTS (SELECT 1 FROM {item} h WHERE h.payment_id = p.id AND h.is_active)
   AND NOT EXISTS (SELECT 1 FROM blocked x WHERE x.line_id = l.id AND x.payment_id = p.id)
 """
@@ -166,26 +168,76 @@ def sql(template: str) -> str:
     return template.format(**TABLES)
 
 
-def run_rule_one(result, *, params: dict, lines: str, accounts: str, actor) -> list[tuple[int, int]]:
-    """Rule 1 in one transaction. Returns the (line, payment) pairs whose id is on several open lines."""
-    query = _E2E_PAIRS.format(open_where=_OPEN_LINE_WHERE, lines=lines, accounts=accounts, **TABLES)
+def _part_of(column: str, part: int, parts: int) -> str:
+    """The condition that puts an end-to-end id in one of ``parts`` disjoint parts (every line and payment of one
+    id falls in the same part: hashtext is deterministic)."""
+    if parts <= 1:
+        return "TRUE"
+    return f"(hashtext({column}) & 2147483647) %% {int(parts)} = {int(part)}"
+
+
+def run_rule_one(result, *, params: dict, lines: str, accounts: str, actor, parts: int = 1) -> list[tuple[int, int]]:
+    """Rule 1. Returns the (line, payment) pairs whose id is on several open lines.
+
+    With ``parts`` > 1 the end-to-end ids are split by hash into disjoint parts, each written by its own database
+    connection and transaction at the same time (one core each; ``reconciliation_parts``). Parts cannot meet: a
+    line and its payment share their id, so the same part; an id on several open lines is ambiguous in that part
+    and written by nobody. The run's lock is held, in this connection, until every part has committed, so another
+    run still waits for all of them. Each part is atomic on its own; if one fails, those that committed stay (the
+    run is idempotent: running it again matches what is left) and the error is raised."""
+    now = timezone.now()
+    if parts <= 1:
+        with timed(result, "end_to_end_id.commit_and_all"):
+            matched, ambiguous = _rule_one_part(result, params=params, lines=lines, accounts=accounts, actor=actor,
+                                                now=now, lock=True)
+    else:
+        with transaction.atomic(), connection.cursor() as cursor:
+            lock_run(cursor)
+            with ThreadPoolExecutor(max_workers=parts, thread_name_prefix="recon-e2e") as pool:
+                futures = [pool.submit(_rule_one_in_thread, result, params=params, lines=lines, accounts=accounts,
+                                       actor=actor, now=now, part=part, parts=parts) for part in range(parts)]
+                outcomes = [future.result() for future in futures]
+        matched = sum(n for n, _ in outcomes)
+        ambiguous = sorted((pair for _, pairs in outcomes for pair in pairs), key=lambda pair: (pair[1], pair[0]))
+    if matched:
+        result.matched[MatchRule.END_TO_END_ID] += matched
+        result.payments_matched += matched
+    return ambiguous
+
+
+def _rule_one_in_thread(result, *, part: int, parts: int, **kwargs) -> tuple[int, list[tuple[int, int]]]:
+    """One part of rule 1 on this thread's own database connection (closed at the end)."""
+    try:
+        with timed(result, f"end_to_end_id[{part}].commit_and_all"):
+            return _rule_one_part(result, part=part, parts=parts, lock=False, **kwargs)
+    finally:
+        connection.close()
+
+
+def _rule_one_part(result, *, params: dict, lines: str, accounts: str, actor, now, lock: bool, part: int = 0,
+                   parts: int = 1) -> tuple[int, list[tuple[int, int]]]:
+    """Rule 1 for one part of the end-to-end ids in one transaction: (pairs matched, ambiguous pairs)."""
+    query = _E2E_PAIRS.format(open_where=_OPEN_LINE_WHERE, lines=lines, accounts=accounts,
+                              part_of_line=_part_of("l.end_to_end_id", part, parts),
+                              part_of_payment=_part_of("p.end_to_end_id", part, parts), **TABLES)
     reason = _E2E_REASON.format(
         money=_money_sql("amount", "currency"), line_name=_normal_sql("counterparty_name"),
         line_account=_compact_sql("counterparty_account"), creditor=_normal_sql("creditor_name"),
         iban=_compact_sql("creditor_iban"), number=_compact_sql("creditor_account_number"))
-    now = timezone.now()
-    with timed(result, "end_to_end_id.commit_and_all"), transaction.atomic(), connection.cursor() as cursor:
+    phase = "end_to_end_id" if parts <= 1 else f"end_to_end_id[{part}]"
+    with transaction.atomic(), connection.cursor() as cursor:
         # Large sets joined on equality keys: hash joins; the run is idempotent, so its commit need not wait for
         # the WAL flush (after a crash, running it again redoes what was lost).
-        lock_run(cursor)
+        if lock:
+            lock_run(cursor)
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute("DROP TABLE IF EXISTS recon_e2e")
-        with timed(result, "end_to_end_id.pairs"):
+        with timed(result, f"{phase}.pairs"):
             cursor.execute(query, params)
         for name, statement in _E2E_WRITE:
-            with timed(result, f"end_to_end_id.{name}"):
+            with timed(result, f"{phase}.{name}"):
                 cursor.execute(statement.format(reason=reason, **TABLES),
                                {**params, "now": now, "actor": getattr(actor, "pk", None)})
         cursor.execute("SELECT count(*), (array_agg(line_id ORDER BY line_id))[1:1000] FROM recon_e2e "
@@ -195,13 +247,12 @@ def run_rule_one(result, *, params: dict, lines: str, accounts: str, actor) -> l
         ambiguous = cursor.fetchall()
         cursor.execute("DROP TABLE recon_e2e")
         if matched:
-            audit_record(action="reconciliation.run", actor=actor, actor_label="" if actor else "finsync",
-                         after={"at": now, "matched_lines": matched, "rule": MatchRule.END_TO_END_ID,
-                                "bulk": True, "lines": first_lines})
-    if matched:
-        result.matched[MatchRule.END_TO_END_ID] += matched
-        result.payments_matched += matched
-    return ambiguous
+            after = {"at": now, "matched_lines": matched, "rule": MatchRule.END_TO_END_ID, "bulk": True,
+                     "lines": first_lines}
+            if parts > 1:
+                after["part"] = f"{part + 1} of {parts}"
+            audit_record(action="reconciliation.run", actor=actor, actor_label="" if actor else "finsync", after=after)
+    return matched, ambiguous
 
 
 # --- What is left after rule 1 ----------------------------------------------------------------------------------

@@ -309,6 +309,8 @@ FINSYNC_LOST_AFTER_SECONDS = env_int("FINSYNC_LOST_AFTER_SECONDS", 30)
 FINSYNC_ACK_SLA_HOURS = env_int("FINSYNC_ACK_SLA_HOURS", 4)
 FINSYNC_RECON_UNMATCHED_DAYS = env_int("FINSYNC_RECON_UNMATCHED_DAYS", 5)
 FINSYNC_RECON_DATE_WINDOW_DAYS = env_int("FINSYNC_RECON_DATE_WINDOW_DAYS", 3)
+# Database connections writing a large reconciliation run's end-to-end matches at once (PostgreSQL; 1 = one).
+FINSYNC_RECON_PARTS = env_int("FINSYNC_RECON_PARTS", 2)
 FINSYNC_METRICS_TOKEN = env_str("FINSYNC_METRICS_TOKEN", "")
 FINSYNC_FERNET_KEYS = env_list("FINSYNC_FERNET_KEYS", []) or [embedded.dev_fernet_key()]
 
