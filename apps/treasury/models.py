@@ -184,11 +184,13 @@ class ReconciliationMatch(models.Model):
     line_total = MoneyField()
     payment_total = MoneyField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # No index on who created or decided: nothing looks matches up by user, and each index was one more entry per
+    # match of a bulk run (deleting a user, rare, scans the table to set these to NULL).
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+                                   related_name="+", db_index=False)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+                                   related_name="+", db_index=False)
     note = models.TextField(blank=True, help_text="why it was confirmed or undone")
 
     class Meta:

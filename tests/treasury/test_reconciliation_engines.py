@@ -159,3 +159,62 @@ def test_two_runs_at_once_take_turns_and_match_each_line_once(entity_de, account
     assert errors == []
     assert held.count() == held.values("statement_line").distinct().count() > 0
     assert StatementLine.objects.filter(reconciliation_status="matched").count() == held.count()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("seed", [2, 5])
+def test_rule_one_in_parallel_parts_decides_as_one_transaction_and_as_the_chunked_engine(entity_de, account, seed,
+                                                                                        monkeypatch, settings):
+    """A large run writes rule 1 through several connections at once (ids split by hash): same decisions."""
+    from apps.audit.models import AuditEvent
+    from apps.treasury import reconciliation
+
+    _world(entity_de, account, seed)
+    one = reconciliation_run()
+    assert not any("[" in phase for phase in one.phase_seconds), "a small run is one transaction"
+    in_one = _outcome(one)
+    _forget_matches()
+
+    monkeypatch.setattr(reconciliation, "PARALLEL_MIN_LINES", 1)
+    settings.FINSYNC_RECON_PARTS = 3
+    parted = reconciliation_run()
+    assert {f"end_to_end_id[{k}].commit_and_all" for k in range(3)} <= set(parted.phase_seconds)
+    assert parted.matched["end_to_end_id"] > 0
+    assert _outcome(parted) == in_one
+    parts = [e.after.get("part") for e in AuditEvent.objects.filter(action="reconciliation.run")
+             if e.after.get("bulk") and "part" in e.after]
+    assert parts and set(parts) <= {"1 of 3", "2 of 3", "3 of 3"}
+    _forget_matches()
+
+    chunked = RunResult()
+    _run_chunked(chunked, bank_account=None, legal_entity=None, actor=None, window=3, chunk_size=10_000)
+    assert _outcome(chunked) == in_one
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_parallel_runs_at_once_take_turns_and_match_each_line_once(entity_de, account, monkeypatch, settings):
+    from apps.treasury import reconciliation
+
+    monkeypatch.setattr(reconciliation, "PARALLEL_MIN_LINES", 1)
+    settings.FINSYNC_RECON_PARTS = 2
+    _world(entity_de, account, 5)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            reconciliation_run()
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    held = ReconciliationMatchItem.objects.filter(is_active=True, statement_line__isnull=False)
+    assert errors == []
+    assert held.count() == held.values("statement_line").distinct().count() > 0
+    assert StatementLine.objects.filter(reconciliation_status="matched").count() == held.count()
