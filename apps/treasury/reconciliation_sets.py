@@ -67,9 +67,13 @@ def _money_sql(amount: str, currency: str) -> str:
 
 
 def _normal_sql(value: str) -> str:
-    """``_normal`` in SQL: lower case, every run of other characters than a-z and 0-9 one space, trimmed."""
+    """``_normal`` in SQL: lower case, every run of other characters than a-z and 0-9 one space, trimmed.
+
+    Most names are words of a-z and 0-9 with single spaces once in lower case: they are their own normal form, and
+    an anchored match tells so at a third of the cost of the replacement (a million names per run)."""
     words = f"btrim(regexp_replace(lower({value}), '[^0-9a-z]+', ' ', 'g'), ' ')"
-    return f"(CASE WHEN {value} = '' THEN '' ELSE {words} END)"
+    return (f"(CASE WHEN {value} = '' THEN '' WHEN lower({value}) ~ '^[0-9a-z]+( [0-9a-z]+)*$' THEN lower({value}) "
+            f"ELSE {words} END)")
 
 
 # What Python's str.split() splits on, so that ``_compact_sql`` removes exactly what ``_compact`` does
@@ -78,8 +82,8 @@ WHITE_SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 
 
 def _compact_sql(value: str) -> str:
-    """``_compact`` in SQL: no white space, upper case."""
-    return f"upper(translate({value}, %(spaces)s, ''))"
+    """``_compact`` in SQL: no white space, upper case (an account already written so is returned as it is)."""
+    return f"(CASE WHEN {value} ~ '^[0-9A-Z]*$' THEN {value} ELSE upper(translate({value}, %(spaces)s, '')) END)"
 
 
 def rule_params(window: int) -> dict:
