@@ -234,17 +234,21 @@ def render_reconciliation(r: dict) -> str:
         "| figure | value |",
         "|---|---:|",
         f"| whole run, wall seconds | {r['seconds']} |",
-        f"| CPU seconds of the database process / of Python | {r.get('database_cpu_seconds', '—')} / "
+        f"| CPU seconds of the database processes (all connections) / of Python | "
+        f"{r.get('database_cpu_seconds', '—')} / "
         f"{r.get('python_cpu_seconds', '—')} |",
         f"| lines matched | {r['lines_matched']:,} ({rules}) |",
         f"| ambiguous / unmatched lines | {r['ambiguous']:,} / {r['unmatched']:,} |",
         "",
-        "| phase (nested: `end_to_end_id.*` are parts of `end_to_end_id`) | wall s | database CPU s |",
+        "| phase (nested: `end_to_end_id[k].*` are parts of `end_to_end_id`, part k on connection k, the parts "
+        "at the same time) | wall s | database CPU s |",
         "|---|---:|---:|",
         *phases,
         "",
         "Every rule runs set-based on PostgreSQL (apps/treasury/reconciliation_sets.py): rule 1 by one join and "
-        "INSERT … SELECT / UPDATE … FROM (reasons built in SQL), rules 2–4 on temporary tables of what is left, "
+        "INSERT … SELECT / UPDATE … FROM (reasons built in SQL), its end-to-end ids split by hash into parts written "
+        "by one connection each at the same time (FINSYNC_RECON_PARTS, default 2: one per core), rules 2–4 on "
+        "temporary tables of what is left, "
         "with window functions and GROUP BY, decisions written by COPY."
         + (" The aim is missed on this run." if r["lines"] >= 1_000_000 and r["seconds"] > 60 else ""),
         "",

@@ -249,8 +249,9 @@ def reconciliation_run(*, bank_account=None, legal_entity=None, actor=None, chun
                        window_days: int | None = None) -> RunResult:
     """Match open statement lines (of one account, one entity, or all) to payments; see the module docstring.
 
-    On PostgreSQL every rule is a set operation (``reconciliation_sets``): rule 1 in one transaction, the other
-    rules in a second one. Elsewhere (SQLite) the lines are read in chunks of ``chunk_size``, each chunk its own
+    On PostgreSQL every rule is a set operation (``reconciliation_sets``): rule 1 in one transaction (in a large
+    run: one per part of the end-to-end ids, written by ``reconciliation_parts`` connections at the same time), the
+    other rules in a second one. Elsewhere (SQLite) the lines are read in chunks of ``chunk_size``, each chunk its own
     transaction. Either way an interrupted run can be run again: it continues where it stopped and never
     matches anything twice.
     """

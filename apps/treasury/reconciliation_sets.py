@@ -6,7 +6,8 @@ One run, in order:
 1. ``end_to_end_id``: one join of the open debit lines to the payments by end-to-end id. The unambiguous pairs
    (the id on one open line only) are written with INSERT … SELECT — matches with their ``reason`` built in SQL,
    their items, and the lines' new status — in one transaction, with no row passing through Python. Lines whose
-   id is on several open lines become proposals.
+   id is on several open lines become proposals. A large run splits the ids by hash into parts (one per core),
+   each written by its own connection and transaction at the same time (``run_rule_one``).
 2. What is left is copied into two small temporary tables: open debit lines (``recon_lines``) and open,
    unheld payments of their accounts (``recon_payments``). Every later rule works on those.
 3. ``amount_date_counterparty``: candidate pairs by one join (account, currency, amount, date window; undone
