@@ -1,6 +1,6 @@
 """End to end, receive → delivered: records stored in batches, enqueued in chunks, processed by ONE
 Celery worker process (prefork, concurrency = cores) that maps, checks and posts each record to the
-SAP-shaped ERP sandbox over HTTP (served by uvicorn in another process). Celery's own no-op task rate
+SAP-shaped ERP sandbox over HTTP (served by gunicorn in another process). Celery's own no-op task rate
 on the same broker and worker is measured in the same run as the ceiling of "a task per record"."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 from bench.common import ROOT, setup_django
 from finsync.embedded import free_port
@@ -21,6 +22,32 @@ NOOP_TASKS = int(os.environ.get("FINSYNC_BENCH_NOOP_TASKS", "20000"))
 BATCH = 1000
 
 
+
+
+def sandbox_server(port: int, env: dict) -> subprocess.Popen:
+    """The ERP sandbox (an imitation of another company's system) in its own server: gunicorn's sync workers
+    (2), the production layout of FinSync's pages and API (Makefile `web-wsgi`), which keep their database
+    connections; FINSYNC_BENCH_SANDBOX_SERVER=uvicorn serves it as before 2026-12-03 evening (ASGI: a thread hop
+    and a new database connection per request)."""
+    if os.environ.get("FINSYNC_BENCH_SANDBOX_SERVER", "gunicorn") == "uvicorn":
+        return _spawn([sys.executable, "-m", "uvicorn", "finsync.asgi:application", "--host", "127.0.0.1", "--port",
+                       str(port), "--workers", "2", "--no-access-log", "--log-level", "warning"], env)
+    return _spawn([str(Path(sys.executable).with_name("gunicorn")), "finsync.wsgi:application", "--bind",
+                   f"127.0.0.1:{port}", "--workers", "2", "--preload", "--log-level", "warning"], env)
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer")
 
 
 def _spawn(argv, env) -> subprocess.Popen:
@@ -83,25 +110,74 @@ def journal_items(start: int, stop: int, today: date) -> list:
         for i in range(start, stop)]
 
 
-def _cpu_seconds(*roots: int) -> float:
-    """User + system CPU seconds used so far by these processes and all their descendants (Linux /proc)."""
+def _proc_table() -> tuple[dict[int, int], dict[int, int], dict[int, str]]:
+    """Parent, CPU ticks (user + system) and command line of every process (Linux /proc)."""
     parents: dict[int, int] = {}
     ticks: dict[int, int] = {}
+    cmds: dict[int, str] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                cmds[int(entry)] = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue  # ended meanwhile
         parents[int(entry)] = int(fields[1])
         ticks[int(entry)] = int(fields[11]) + int(fields[12])  # utime, stime
+    return parents, ticks, cmds
+
+
+def _descendants(parents: dict[int, int], *roots: int) -> set[int]:
     mine, changed = set(roots), True
     while changed:
         grown = mine | {pid for pid, parent in parents.items() if parent in mine}
         changed, mine = grown != mine, grown
-    return sum(ticks.get(pid, 0) for pid in mine) / os.sysconf("SC_CLK_TCK")
+    return mine
+
+
+def _cpu_seconds(*roots: int) -> float:
+    """User + system CPU seconds used so far by these processes and all their descendants (Linux /proc)."""
+    parents, ticks, _ = _proc_table()
+    return sum(ticks.get(pid, 0) for pid in _descendants(parents, *roots)) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_by_part(receiver: int, worker: int, web: int, beat: int, database: str) -> dict[str, dict[int, int]]:
+    """CPU ticks so far, per process, of each part: this (receiving) process alone, the worker and its pool,
+    the sandbox server, beat, and the PostgreSQL backends connected to the bench's database."""
+    parents, ticks, cmds = _proc_table()
+    parts = {"receiver": {receiver}, "worker": _descendants(parents, worker), "sandbox": _descendants(parents, web),
+             "beat": _descendants(parents, beat),
+             "postgres": {pid for pid, cmd in cmds.items() if cmd.startswith("postgres: ") and f" {database} " in cmd}}
+    return {name: {pid: ticks[pid] for pid in pids if pid in ticks} for name, pids in parts.items()}
+
+
+def _cpu_delta(before: dict[str, dict[int, int]], after: dict[str, dict[int, int]]) -> dict[str, float]:
+    """CPU seconds per part between two readings, process by process (one that started meanwhile counts whole;
+    one that ended meanwhile is lost, which the worker's, the sandbox's and their connections' never are)."""
+    clock = os.sysconf("SC_CLK_TCK")
+    return {name: sum(t - before.get(name, {}).get(pid, 0) for pid, t in procs.items()) / clock
+            for name, procs in after.items()}
+
+
+def _spy_start() -> subprocess.Popen | None:
+    """FINSYNC_BENCH_PYSPY=<file>: sample this process and its children with py-spy (raw collapsed stacks)
+    during the end-to-end part only (not the boots)."""
+    out = os.environ.get("FINSYNC_BENCH_PYSPY")
+    if not out:
+        return None
+    spy = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen([str(spy), "record", "--pid", str(os.getpid()), "--subprocesses", "--format", "raw",
+                             "--rate", "50", "--nonblocking", "--output", out], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def _spy_stop(spy: subprocess.Popen | None) -> None:
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        spy.wait(60)
 
 
 def _ready(app, timeout: float = 300) -> None:
@@ -138,8 +214,7 @@ def main() -> None:
     env = dict(os.environ, FINSYNC_SANDBOX="1", FINSYNC_LOG_LEVEL="WARNING")
     broker = redis.Redis.from_url(settings.REDIS_URL)
     broker.flushdb()
-    web = _spawn([sys.executable, "-m", "uvicorn", "finsync.asgi:application", "--host", "127.0.0.1", "--port",
-                  str(port), "--workers", "2", "--no-access-log", "--log-level", "warning"], env)
+    web = sandbox_server(port, env)
     worker_argv = [sys.executable, "-m", "celery", "-A", "finsync", "worker", "--loglevel", "WARNING",
                    "--concurrency", str(os.cpu_count() or 2), "--without-gossip", "--without-mingle"]
     try:
@@ -156,9 +231,13 @@ def main() -> None:
         worker = _spawn(worker_argv, env)
         beat = _spawn([sys.executable, "-m", "celery", "-A", "finsync", "beat", "--loglevel", "WARNING"], env)
         _ready(app)  # let the worker boot before the clock starts
+        wait_http(f"http://127.0.0.1:{port}/sandbox/erp/_stats")  # and the sandbox server
         # CPU of our own processes in the end-to-end part (this receiving process, the worker, the sandbox
         # server; not PostgreSQL's or Redis's): on a shared machine it varies far less than records/s does.
+        database = connection.settings_dict["NAME"]
         cpu_before = _cpu_seconds(os.getpid())
+        parts_before = _cpu_by_part(os.getpid(), worker.pid, web.pid, beat.pid, database)
+        spy = _spy_start()
         started = time.perf_counter()
         for start in range(0, N, BATCH):
             records_receive(connector=hook, items=journal_items(start, min(N, start + BATCH), today))
@@ -168,6 +247,8 @@ def main() -> None:
         _wait(lambda: not SyncRecord.objects.filter(status__in=ACTIVE_STATUSES).exists(), 3600)
         elapsed = time.perf_counter() - started
         cpu = _cpu_seconds(os.getpid()) - cpu_before
+        parts = _cpu_delta(parts_before, _cpu_by_part(os.getpid(), worker.pid, web.pid, beat.pid, database))
+        _spy_stop(spy)
         _stop(beat)
         _stop(worker)
         failed = SyncRecord.objects.exclude(status="delivered").count()
@@ -177,8 +258,10 @@ def main() -> None:
               "e2e_records_per_s": N / elapsed, "noop_tasks": NOOP_TASKS, "noop_tasks_per_s": noop_left / noop_seconds,
               "not_delivered": failed, "worker_concurrency": os.cpu_count() or 2,
               "load_average": round(os.getloadavg()[0], 1),  # a shared machine: say how busy it was
-              "cpu_ms_per_record": round(cpu * 1000 / N, 3)}
-    result["ratio"] = result["e2e_records_per_s"] / result["noop_tasks_per_s"]
+              "cpu_ms_per_record": round(cpu * 1000 / N, 3),
+              # the same per part, and PostgreSQL's backends for the bench's database (not in the figure above)
+              "cpu_ms_per_record_by_part": {name: round(seconds * 1000 / N, 3) for name, seconds in parts.items()}}
+    result["ratio"] = result["e2e_records_per_s"] / result["noop_tasks_per_s"] if noop_left else 0.0
     sys.stdout.write(json.dumps(result) + "\n")
 
 

@@ -1,7 +1,7 @@
 """Where a worker's time goes: process chunks of received records in THIS process under cProfile, once
 through the per-record path (services.record_process, one claim, one attempt, one HTTP request per
 record — the path before chunking) and once through the chunk path (chunks.chunk_process, what the
-worker runs), against the SAP-shaped ERP sandbox served by uvicorn in another process.
+worker runs), against the SAP-shaped ERP sandbox served by gunicorn in another process.
 
     DATABASE_URL=postgres://…/finsync_profile .venv/bin/python -m bench.profile_pipeline [chunk_records] [per_record]
 
@@ -20,24 +20,10 @@ import sys
 import time
 
 from bench.common import setup_django
-from bench.e2e_pipeline import _spawn, _stop, _world, journal_items
+from bench.e2e_pipeline import _stop, _world, journal_items, sandbox_server, wait_http
 from finsync.embedded import free_port
 
 CHUNK = int(os.environ.get("FINSYNC_PROFILE_CHUNK", "500"))  # records per chunk, as apps.sync.services.CHUNK
-
-
-def _wait_http(url: str, timeout: float = 60) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer")
 
 
 def _profile(label: str, ids: list[int], run) -> tuple[float, str]:
@@ -97,11 +83,10 @@ def main() -> None:
     port = free_port()
     hook, today = _world(port)
     env = dict(os.environ, FINSYNC_SANDBOX="1", FINSYNC_LOG_LEVEL="WARNING")
-    web = _spawn([sys.executable, "-m", "uvicorn", "finsync.asgi:application", "--host", "127.0.0.1", "--port",
-                  str(port), "--workers", "2", "--no-access-log", "--log-level", "warning"], env)
+    web = sandbox_server(port, env)
     rates = {}
     try:
-        _wait_http(f"http://127.0.0.1:{port}/sandbox/erp/_stats")
+        wait_http(f"http://127.0.0.1:{port}/sandbox/erp/_stats")
         # Receiving also enqueues chunks; no worker consumes them (this process is the worker) and they
         # are dropped at the end.
         for start in range(0, slow + n, 1000):

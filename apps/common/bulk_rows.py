@@ -1,7 +1,8 @@
 """Write many rows in ONE statement each, without Django's per-value SQL building.
 
-On PostgreSQL the rows travel as a single JSON parameter — `[[v1, v2, …], …]`, encoded by the json module's C
-encoder — and the database unpacks them with `jsonb_array_elements`, casting each cell to its column's type:
+On PostgreSQL the rows travel as a single JSON parameter — `[[v1, v2, …], …]`, encoded by orjson (several times
+faster than the json module's C encoder on a chunk's rows) — and the database unpacks them with
+`jsonb_array_elements`, casting each cell to its column's type:
 
 - `objects_insert(objs)`: `INSERT … SELECT … FROM jsonb_array_elements(%s)`;
 - `objects_insert_new(objs, unique_field=…)`: the same with `ON CONFLICT (key) DO NOTHING RETURNING id, key`,
@@ -18,29 +19,32 @@ Dates, times, decimals and UUIDs travel as their full-precision text, which the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import orjson
 from django.db import connection, models, transaction
 from django.db.models import Model
 
 
-class _RowEncoder(json.JSONEncoder):
-    """Full-precision text for what the casts read back (DjangoJSONEncoder would cut microseconds)."""
+def _default(o):
+    """Full-precision text for what the casts read back (DjangoJSONEncoder would cut microseconds). orjson
+    writes datetimes, dates, times and UUIDs itself, as the same ISO text; this is for the rest."""
+    if isinstance(o, datetime | date | time):
+        return o.isoformat()
+    if isinstance(o, Decimal | UUID):
+        return str(o)
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
-    def default(self, o):
-        if isinstance(o, datetime | date | time):
-            return o.isoformat()
-        if isinstance(o, Decimal | UUID):
-            return str(o)
-        return super().default(o)
 
-
-_encode = _RowEncoder(separators=(",", ":"), ensure_ascii=False).encode
+def _encode(rows: list) -> str:
+    # Subclasses of str and int (Django's choices) pass through as their value; dict keys that are not text
+    # become text, as with the json module.
+    return orjson.dumps(rows, default=_default, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
+                        ).decode()
 
 
 def _fields(model: type[Model]) -> list[models.Field]:

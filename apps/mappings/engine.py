@@ -16,6 +16,7 @@ Errors are collected (not raised one by one) so a person sees everything wrong a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -46,36 +47,43 @@ def get_path(payload: Any, path: str) -> Any:
     return current
 
 
+def _decimal(value: Any) -> str:
+    try:
+        result = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise ValueError(f"{value!r} is not a number") from exc
+    if not result.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    return str(result)
+
+
+def _datetime(value: Any) -> str:
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone")
+    return parsed.isoformat()
+
+
+_TRANSFORM_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "decimal": _decimal,
+    "date": lambda value: date.fromisoformat(str(value)[:10]).isoformat(),
+    "datetime": _datetime,
+    "upper": lambda value: str(value).upper(),
+    "lower": lambda value: str(value).lower(),
+    "strip": lambda value: str(value).strip(),
+    "string": lambda value: str(value).strip(),
+    "int": int,
+    "bool": lambda value: str(value).lower() in {"1", "true", "yes", "y"},
+}
+
+
 def _transform(value: Any, name: str) -> Any:
     if value is None:
         return None
-    match name:
-        case "decimal":
-            try:
-                result = Decimal(str(value).strip())
-            except InvalidOperation as exc:
-                raise ValueError(f"{value!r} is not a number") from exc
-            if not result.is_finite():
-                raise ValueError(f"{value!r} is not a finite number")
-            return str(result)
-        case "date":
-            return date.fromisoformat(str(value)[:10]).isoformat()
-        case "datetime":
-            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-            if parsed.tzinfo is None:
-                raise ValueError(f"{value!r} has no time zone")
-            return parsed.isoformat()
-        case "upper":
-            return str(value).upper()
-        case "lower":
-            return str(value).lower()
-        case "strip" | "string":
-            return str(value).strip()
-        case "int":
-            return int(value)
-        case "bool":
-            return str(value).lower() in {"1", "true", "yes", "y"}
-    raise ValueError(f"unknown transform {name!r}")
+    function = _TRANSFORM_FUNCTIONS.get(name)
+    if function is None:
+        raise ValueError(f"unknown transform {name!r}")
+    return function(value)
 
 
 def _apply_fields(rules: dict, payload: Any, crosswalks: dict, errors: list, prefix: str) -> dict:
@@ -106,7 +114,8 @@ def _apply_fields(rules: dict, payload: Any, crosswalks: dict, errors: list, pre
     return out
 
 
-def apply_spec(spec: dict, payload: Any) -> MappingResult:
+def _walk_spec(spec: dict, payload: Any) -> MappingResult:
+    """The spec interpreted rule by rule: what a compiled spec does, for specs that do not compile."""
     errors: list[dict[str, str]] = []
     crosswalks = spec.get("crosswalks", {})
     canonical = _apply_fields(spec.get("fields", {}), payload, crosswalks, errors, "")
@@ -118,6 +127,119 @@ def apply_spec(spec: dict, payload: Any) -> MappingResult:
         canonical[key] = [_apply_fields(list_rule["fields"], item, crosswalks, errors, f"{key}[{i}].")
                           for i, item in enumerate(items)]
     return MappingResult(canonical=canonical, errors=errors)
+
+
+# --- Compiled specs ------------------------------------------------------------------------------------------
+# A spec is compiled once into closures (paths split, crosswalk tables and transforms looked up, constants
+# bound) and then run per record; the result — canonical object, errors, their order and wording — is exactly
+# what walking the spec gives (tests/mappings/test_engine.py runs both on the same cases).
+
+Getter = Callable[[Any], Any]
+
+
+def _getter(path: str) -> Getter:
+    steps = tuple((part, int(part) if part.isdigit() else None) for part in path.split("."))
+    if len(steps) == 1:
+        (part, index), = steps
+
+        def get_one(payload: Any) -> Any:
+            if isinstance(payload, dict) and part in payload:
+                return payload[part]
+            if index is not None and isinstance(payload, list) and index < len(payload):
+                return payload[index]
+            return _MISSING
+        return get_one
+
+    def get(payload: Any) -> Any:
+        current = payload
+        for part, index in steps:
+            if isinstance(current, dict) and part in current:
+                current = current[part]
+            elif index is not None and isinstance(current, list) and index < len(current):
+                current = current[index]
+            else:
+                return _MISSING
+        return current
+    return get
+
+
+FieldRule = tuple[str, Getter | None, Any, bool, Any, str | None, dict | None, Callable[[Any], Any] | None]
+
+
+def _compile_rule(key: str, rule: dict, crosswalks: dict) -> FieldRule:
+    """(key, getter or None for a constant, the constant, has default, default, missing-reason or None when
+    optional, crosswalk table or None, transform or None)."""
+    getter = None if "value" in rule else _getter(rule.get("from", key))
+    missing = f"missing in the source (expected at '{rule.get('from')}')" if rule.get("required") else None
+    table = crosswalks.get(rule["crosswalk"], {}) if rule.get("crosswalk") else None
+    transform = None
+    if rule.get("transform"):
+        name = rule["transform"]
+        transform = _TRANSFORM_FUNCTIONS.get(name) or (lambda _value, name=name: _transform(_value, name))
+    return (key, getter, rule.get("value"), "default" in rule, rule.get("default"), missing, table, transform)
+
+
+def _crosswalked(value: Any, table: dict, name: str) -> Any:
+    if str(value) not in table:
+        raise ValueError(f"{value!r} has no entry in the '{name}' crosswalk")
+    return table[str(value)]
+
+
+def _fields_runner(rules: dict, crosswalks: dict) -> Callable[[Any, list, str], dict]:
+    compiled = [(_compile_rule(key, rule, crosswalks), rule.get("crosswalk")) for key, rule in rules.items()]
+
+    def run(payload: Any, errors: list, prefix: str) -> dict:
+        out: dict[str, Any] = {}
+        for (key, getter, constant, has_default, default, missing, table, transform), crosswalk in compiled:
+            value = constant if getter is None else getter(payload)
+            if value is _MISSING or value is None or value == "":
+                if has_default:
+                    value = default
+                elif missing is not None:
+                    errors.append({"path": f"{prefix}{key}", "reason": missing})
+                    continue
+                else:
+                    continue
+            if table is not None or transform is not None:
+                try:
+                    if table is not None:
+                        value = _crosswalked(value, table, crosswalk)
+                    if transform is not None and value is not None:
+                        value = transform(value)
+                except (ValueError, TypeError) as exc:
+                    errors.append({"path": f"{prefix}{key}", "reason": str(exc)})
+                    continue
+            out[key] = value
+        return out
+    return run
+
+
+def compile_spec(spec: dict) -> Callable[[Any], MappingResult]:
+    """The spec as a function of a payload. A spec the compiler cannot read (the editor refuses those, see
+    spec_problems) runs interpreted, so it fails per record exactly as it always did."""
+    try:
+        crosswalks = spec.get("crosswalks", {})
+        top = _fields_runner(spec.get("fields", {}), crosswalks)
+        lists = [(key, _getter(rule["from"]), rule["from"], _fields_runner(rule["fields"], crosswalks))
+                 for key, rule in spec.get("lists", {}).items()]
+    except Exception:  # noqa: BLE001 - malformed spec: the interpreter reports it per record
+        return lambda payload: _walk_spec(spec, payload)
+
+    def run(payload: Any) -> MappingResult:
+        errors: list[dict[str, str]] = []
+        canonical = top(payload, errors, "")
+        for key, get_items, source, fields in lists:
+            items = get_items(payload)
+            if items is _MISSING or not isinstance(items, list):
+                errors.append({"path": key, "reason": f"expected a list at '{source}'"})
+                continue
+            canonical[key] = [fields(item, errors, f"{key}[{i}].") for i, item in enumerate(items)]
+        return MappingResult(canonical=canonical, errors=errors)
+    return run
+
+
+def apply_spec(spec: dict, payload: Any) -> MappingResult:
+    return compile_spec(spec)(payload)
 
 
 TRANSFORMS = ("decimal", "date", "datetime", "upper", "lower", "strip", "string", "int", "bool")

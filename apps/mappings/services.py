@@ -6,7 +6,9 @@ they check the capability, segregation of duties and transitions, and audit each
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
@@ -15,10 +17,11 @@ from apps.access.selectors import can
 from apps.audit.services import audit_record
 from apps.common.errors import DomainError, PermissionDenied
 from apps.governance import services as governance
+from apps.governance.choices import VersionStatus
 from apps.governance.selectors import version_in_effect
 
 from . import schemas
-from .engine import MappingResult, apply_spec, spec_problems
+from .engine import MappingResult, compile_spec, spec_problems
 from .models import Mapping, MappingVersion
 from .transfer import crosswalks_from_csv, version_from_json
 
@@ -29,8 +32,27 @@ def mapping_version_in_effect(*, source_system, object_type: str, at=None) -> Ma
         mapping__source_system=source_system, mapping__object_type=object_type), at=at)
 
 
+_COMPILED: dict[tuple, Callable[[Any], MappingResult]] = {}
+_COMPILED_MAX = 256
+
+
+def _compiled(version: MappingVersion) -> Callable[[Any], MappingResult]:
+    """The version's spec compiled once per process (engine.compile_spec). Only a saved, approved version is
+    kept: governance never edits one (a change is a new version), and the key also holds `updated_at`, so a
+    version saved again is compiled again. Drafts (the editor's preview) are compiled per call."""
+    if version.pk is None or version.status != VersionStatus.APPROVED:
+        return compile_spec(version.spec)
+    key = (version.pk, version.updated_at)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        compiled = _COMPILED[key] = compile_spec(version.spec)
+    return compiled
+
+
 def mapping_apply(*, version: MappingVersion, payload) -> MappingResult:
-    return apply_spec(version.spec, payload)
+    return _compiled(version)(payload)
 
 
 def _check(mapping: Mapping, spec, schema_version: str, actor) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from datetime import UTC
 
+import orjson
 from django.contrib.auth.decorators import login_not_required
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
@@ -168,7 +170,15 @@ def erp_payment(request, reference: str, *, faults):
 @endpoint(SandboxSystem.ERP)
 def erp_batch(request, service: str, *, faults):
     """POST /sandbox/erp/sap/opu/odata4/sap/<service>/$batch (JSON batch; see odata_batch.py)."""
-    return JsonResponse(odata_batch.batch_run(service=service, payload=json_body(request), faults=faults))
+    # orjson both ways: 500 journals per request, where the json module was a sixth of the sandbox's CPU.
+    try:
+        payload = orjson.loads(request.body or b"{}")
+    except orjson.JSONDecodeError as exc:
+        raise SandboxError(400, f"request body is not JSON: {exc}", code="bad_request") from exc
+    if not isinstance(payload, dict):
+        raise SandboxError(400, "request body must be a JSON object", code="bad_request")
+    answer = odata_batch.batch_run(service=service, payload=payload, faults=faults)
+    return HttpResponse(orjson.dumps(answer, default=DjangoJSONEncoder().default), content_type="application/json")
 
 
 @require_GET

@@ -156,6 +156,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long tasks: do not hoard messages another worker could run
 CELERY_TASK_TIME_LIMIT = env_int("FINSYNC_TASK_TIME_LIMIT", 600)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
+# Celery's Django fixup closes every database connection before and after each task unless this is set, so each
+# chunk of records paid a new PostgreSQL connection (and a cold backend). finsync/celery.py applies Django's own
+# rule at each task instead, as Django does per request: CONN_MAX_AGE, health checks, a broken connection dropped.
+CELERY_DB_REUSE_MAX = 10**9
 # The visibility timeout must exceed the longest task, or Redis re-delivers a task still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
 CELERY_TASK_SERIALIZER = "json"

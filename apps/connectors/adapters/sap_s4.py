@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from apps.connectors.errors import ConnectorError, RejectedByTarget, TechnicalError, UnsupportedOperation
 
 from .base import Adapter, OutboundRequest, OutboundResult, register
@@ -145,7 +147,9 @@ class SapS4Adapter(HttpAdapter):
                           "headers": {"Content-Type": "application/json", "Idempotency-Key": request.idempotency_key,
                                       "X-Correlation-ID": request.correlation_id}})
         if items:
-            answer = self.request("POST", f"{service}/$batch", json={"requests": items}).json()
+            # orjson for the body and the answer of a 500-item batch: the json module took ~4 % of a worker.
+            answer = orjson.loads(self.request("POST", f"{service}/$batch", content=orjson.dumps({"requests": items}),
+                                               headers={"Content-Type": "application/json"}).content)
             where = f"{self.connector.code}: $batch {entity_set}"
             for item in answer.get("responses", []):
                 status, body = int(item.get("status", 0)), item.get("body") or {}
