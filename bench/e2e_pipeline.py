@@ -144,13 +144,17 @@ def _cpu_seconds(*roots: int) -> float:
     return sum(ticks.get(pid, 0) for pid in _descendants(parents, *roots)) / os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_by_part(receiver: int, worker: int, web: int, beat: int, database: str) -> dict[str, dict[int, int]]:
+def _cpu_by_part(receiver: int, worker: int, web: int, beat: int, database: str,
+                 redis_address: str) -> dict[str, dict[int, int]]:
     """CPU ticks so far, per process, of each part: this (receiving) process alone, the worker and its pool,
-    the sandbox server, beat, and the PostgreSQL backends connected to the bench's database."""
+    the sandbox server, beat, the PostgreSQL backends connected to the bench's database, and the Redis server
+    (broker; whole server, so anything else using it is counted too)."""
     parents, ticks, cmds = _proc_table()
     parts = {"receiver": {receiver}, "worker": _descendants(parents, worker), "sandbox": _descendants(parents, web),
              "beat": _descendants(parents, beat),
-             "postgres": {pid for pid, cmd in cmds.items() if cmd.startswith("postgres: ") and f" {database} " in cmd}}
+             "postgres": {pid for pid, cmd in cmds.items() if cmd.startswith("postgres: ") and f" {database} " in cmd},
+             "redis": {pid for pid, cmd in cmds.items()
+                       if "redis-server" in cmd.split(" ", 1)[0] and redis_address in cmd}}
     return {name: {pid: ticks[pid] for pid in pids if pid in ticks} for name, pids in parts.items()}
 
 
@@ -236,7 +240,9 @@ def main() -> None:
         # server; not PostgreSQL's or Redis's): on a shared machine it varies far less than records/s does.
         database = connection.settings_dict["NAME"]
         cpu_before = _cpu_seconds(os.getpid())
-        parts_before = _cpu_by_part(os.getpid(), worker.pid, web.pid, beat.pid, database)
+        redis_address = f"{broker.connection_pool.connection_kwargs.get('host')}:" \
+                        f"{broker.connection_pool.connection_kwargs.get('port')}"
+        parts_before = _cpu_by_part(os.getpid(), worker.pid, web.pid, beat.pid, database, redis_address)
         spy = _spy_start()
         started = time.perf_counter()
         for start in range(0, N, BATCH):
@@ -247,7 +253,8 @@ def main() -> None:
         _wait(lambda: not SyncRecord.objects.filter(status__in=ACTIVE_STATUSES).exists(), 3600)
         elapsed = time.perf_counter() - started
         cpu = _cpu_seconds(os.getpid()) - cpu_before
-        parts = _cpu_delta(parts_before, _cpu_by_part(os.getpid(), worker.pid, web.pid, beat.pid, database))
+        parts = _cpu_delta(parts_before, _cpu_by_part(os.getpid(), worker.pid, web.pid, beat.pid, database,
+                                                       redis_address))
         _spy_stop(spy)
         _stop(beat)
         _stop(worker)
@@ -259,7 +266,8 @@ def main() -> None:
               "not_delivered": failed, "worker_concurrency": os.cpu_count() or 2,
               "load_average": round(os.getloadavg()[0], 1),  # a shared machine: say how busy it was
               "cpu_ms_per_record": round(cpu * 1000 / N, 3),
-              # the same per part, and PostgreSQL's backends for the bench's database (not in the figure above)
+              # the same per part, and PostgreSQL's backends for the bench's database and the Redis server (neither
+              # in the figure above)
               "cpu_ms_per_record_by_part": {name: round(seconds * 1000 / N, 3) for name, seconds in parts.items()}}
     result["ratio"] = result["e2e_records_per_s"] / result["noop_tasks_per_s"] if noop_left else 0.0
     sys.stdout.write(json.dumps(result) + "\n")

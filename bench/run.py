@@ -40,7 +40,7 @@ def e2e_section() -> str:
         f"each, enqueued in chunks of 500 on commit), then processed a chunk per task (docs/PIPELINE.md: one claim, "
         f"mapping and journal controls in memory, one OData `$batch` of 500 to the SAP-shaped ERP sandbox, a constant "
         f"number of bulk writes) by ONE Celery worker (prefork, concurrency {r['worker_concurrency']}) on PostgreSQL "
-        f"+ Redis; the sandbox is served by uvicorn (2 processes) on the same machine. Celery's no-op rate: "
+        f"+ Redis; the sandbox is served by gunicorn (2 sync workers) on the same machine. Celery's no-op rate: "
         f"{r['noop_tasks']:,} tasks queued, then drained by the same worker command in the same run, timed from the "
         "moment the worker answers a ping (its boot is not counted). CPU per record: user + system time of the "
         "receiving process, the worker and the sandbox server during the end-to-end part (PostgreSQL's and Redis's "
@@ -53,6 +53,11 @@ def e2e_section() -> str:
         f"| Celery no-op tasks/s (ceiling of a task per record) | {r['noop_tasks_per_s']:,.0f} |",
         f"| ratio end to end / no-op | {r['ratio']:.2f} |",
         f"| CPU ms per record (our processes) | {r.get('cpu_ms_per_record', '—')} |",
+        *[f"| — of which {name} | {ms} |" for name, ms in r.get("cpu_ms_per_record_by_part", {}).items()
+          if name not in ("postgres", "redis")],
+        f"| PostgreSQL CPU ms per record (its backends for this database) | "
+        f"{r.get('cpu_ms_per_record_by_part', {}).get('postgres', '—')} |",
+        f"| Redis CPU ms per record (the whole server) | {r.get('cpu_ms_per_record_by_part', {}).get('redis', '—')} |",
         f"| records not delivered | {r['not_delivered']} |",
         f"| load average (1 min) at the end of the run, 2 cores | {r.get('load_average', '—')} |",
         "",

@@ -53,8 +53,15 @@ def _fields(model: type[Model]) -> list[models.Field]:
 
 def _values(obj: Model, fields: Sequence[models.Field]) -> list:
     """What bulk_create would store for `obj`: pre_save (auto_now) where a field has one, else the attribute."""
-    return [field.pre_save(obj, add=True) if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-            else getattr(obj, field.attname) for field in fields]
+    return _rows([obj], fields)[0]
+
+
+def _rows(objs: Sequence[Model], fields: Sequence[models.Field]) -> list[list]:
+    """_values of every object; which fields need pre_save is worked out once, not per object and field."""
+    plan = [(field, field.attname, bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)))
+            for field in fields]
+    return [[field.pre_save(obj, add=True) if stamped else getattr(obj, attname) for field, attname, stamped in plan]
+            for obj in objs]
 
 
 def _cells(fields: Sequence[models.Field]) -> str:
@@ -86,7 +93,7 @@ def objects_insert(objs: Sequence[Model]) -> None:
     columns = ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {_source(fields)}",
-                       [_encode([_values(obj, fields) for obj in objs])])
+                       [_encode(_rows(objs, fields))])
 
 
 def objects_insert_new(objs: Sequence[Model], *, unique_field: str) -> list[Model]:
@@ -124,7 +131,7 @@ def _insert_new(model: type[Model], objs: Sequence[Model], unique_field: str) ->
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"INSERT INTO {table} ({columns}) {_source(fields)} {tail}",
-                           [_encode([_values(obj, fields) for obj in objs])])
+                           [_encode(_rows(objs, fields))])
             return cursor.fetchall()
         # SQLite ≥ 3.35 knows ON CONFLICT … RETURNING; 500 rows per statement stay below its parameter limit.
         placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"

@@ -20,6 +20,7 @@ from .models import AccountingPeriod, CostCenter, GLAccount
 
 ADJUSTMENT_PERIOD = 13  # year-end adjustment period: overlaps the last month, never chosen by date
 
+_UNREAD = object()
 _current: ContextVar[LedgerLookups | None] = ContextVar("ledger_lookups", default=None)
 
 
@@ -31,6 +32,7 @@ class LedgerLookups:
         self._periods: dict[int, list[AccountingPeriod]] = {}
         self._accounts: dict[tuple[int, str], GLAccount | None] = {}
         self._centers: dict[tuple[int, str], CostCenter | None] = {}
+        self._period_of: dict[tuple[int, date], AccountingPeriod | None] = {}  # a chunk shares a few dates
 
     def entity(self, code: str | None) -> LegalEntity | None:
         if code not in self._entities:
@@ -39,10 +41,15 @@ class LedgerLookups:
 
     def period(self, entity: LegalEntity, day: date) -> AccountingPeriod | None:
         """The entity's period containing `day` (the latest-starting one if periods overlap)."""
+        key = (entity.pk, day)
+        if key in self._period_of:
+            return self._period_of[key]
         if entity.pk not in self._periods:
             self._periods[entity.pk] = list(AccountingPeriod.objects.filter(legal_entity=entity)
                                             .exclude(number=ADJUSTMENT_PERIOD).order_by("-start_date", "pk"))
-        return next((p for p in self._periods[entity.pk] if p.start_date <= day <= p.end_date), None)
+        found = self._period_of[key] = next((p for p in self._periods[entity.pk] if p.start_date <= day <= p.end_date),
+                                            None)
+        return found
 
     def accounts(self, entity: LegalEntity, codes: Iterable[str]) -> dict[str, GLAccount]:
         return self._rows(self._accounts, GLAccount, entity, codes)
@@ -52,12 +59,18 @@ class LedgerLookups:
 
     @staticmethod
     def _rows(cache: dict, model, entity: LegalEntity, codes: Iterable[str]) -> dict:
-        codes = set(codes)
-        missing = [c for c in codes if (entity.pk, c) not in cache]
+        pk, rows, missing = entity.pk, {}, []
+        for code in codes:
+            row = cache.get((pk, code), _UNREAD)
+            if row is _UNREAD:
+                missing.append(code)
+            elif row is not None:
+                rows[code] = row
         if missing:
-            found = {row.code: row for row in model.objects.filter(legal_entity=entity, code__in=missing)}
-            cache.update({(entity.pk, c): found.get(c) for c in missing})
-        return {c: cache[(entity.pk, c)] for c in codes if cache[(entity.pk, c)] is not None}
+            found = {row.code: row for row in model.objects.filter(legal_entity=entity, code__in=set(missing))}
+            cache.update({(pk, c): found.get(c) for c in missing})
+            rows.update({c: found[c] for c in missing if c in found})
+        return rows
 
 
 def ledger_lookups() -> LedgerLookups:

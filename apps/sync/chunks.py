@@ -30,6 +30,7 @@ from apps.connectors.services import connector_circuit_allows, connector_record_
 from apps.exceptions.services import exceptions_auto_resolve_for_records
 from apps.ledger.lookups import memoised_ledger_lookups
 from apps.mappings.services import mapping_version_in_effect
+from apps.masterdata.models import LegalEntity
 
 from . import metrics, services
 from .adapter_pool import adapter_for, adapter_pool
@@ -81,10 +82,7 @@ def chunk_process(record_ids: list[int]) -> dict[str, int]:
         outcomes["skipped"] = len(record_ids) - len(claimed)
     if not claimed:
         return dict(outcomes)
-    # prefetch, not select_related: a chunk shares a handful of connectors and entities, and building them
-    # once each instead of three model instances more per record was a tenth of the worker's CPU.
-    records = (SyncRecord.objects.prefetch_related("connector__system", "legal_entity")
-               .filter(pk__in=claimed).order_by("id"))
+    records = _records_load(claimed)
     batches: dict[int, tuple[Connector, list[_Checked]]] = {}
     version_in_effect = cache(lambda *, source_system, object_type: mapping_version_in_effect(
         source_system=source_system, object_type=object_type))
@@ -99,6 +97,22 @@ def chunk_process(record_ids: list[int]) -> dict[str, int]:
             for checked, outcome in _deliver_batch(target, items):
                 _count(outcomes, checked.record, outcome)
     return dict(outcomes)
+
+
+def _records_load(record_ids: list[int]) -> list[SyncRecord]:
+    """The claimed records, each with its connector (and the connector's system) and legal entity attached.
+    A chunk shares a handful of connectors and entities: they are read once each and attached to every record,
+    not built per record (select_related: three model instances more per record, a tenth of the worker's CPU)
+    nor through prefetch_related's generic machinery (6 % of the worker, py-spy)."""
+    records = list(SyncRecord.objects.filter(pk__in=record_ids).order_by("id"))
+    connectors = Connector.objects.select_related("system").in_bulk({r.connector_id for r in records})
+    entity_ids = {r.legal_entity_id for r in records} - {None}
+    entities = LegalEntity.objects.in_bulk(entity_ids) if entity_ids else {}
+    connector_field, entity_field = SyncRecord._meta.get_field("connector"), SyncRecord._meta.get_field("legal_entity")
+    for record in records:
+        connector_field.set_cached_value(record, connectors[record.connector_id])
+        entity_field.set_cached_value(record, entities.get(record.legal_entity_id))
+    return records
 
 
 def _count(outcomes: Counter, record: SyncRecord, outcome: str) -> None:
