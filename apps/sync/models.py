@@ -24,14 +24,15 @@ class SyncRecord(TimeStampedModel):
 
     direction = models.CharField(max_length=10, choices=Direction.choices)
     connector = models.ForeignKey("connectors.Connector", on_delete=models.PROTECT, related_name="records",
+                                  db_index=False,  # syncrecord_source_idx leads with it
                                   help_text="where it came from (inbound) or where it goes (outbound)")
-    flow = models.CharField(max_length=60, db_index=True)
-    object_type = models.CharField(max_length=40, db_index=True)
-    external_id = models.CharField(max_length=200, blank=True, db_index=True)
+    flow = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=40)
+    external_id = models.CharField(max_length=200, blank=True)
     payload = models.JSONField()
     content_hash = models.CharField(max_length=64)
-    idempotency_key = models.CharField(max_length=200, unique=True)
-    correlation_id = models.CharField(max_length=64, default=new_correlation_id, db_index=True)
+    idempotency_key = models.CharField(max_length=200)  # unique: Meta.constraints
+    correlation_id = models.CharField(max_length=64, default=new_correlation_id)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     legal_entity = models.ForeignKey("masterdata.LegalEntity", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
@@ -55,7 +56,16 @@ class SyncRecord(TimeStampedModel):
             models.Index(fields=["status", "next_attempt_at"], name="syncrecord_active_idx",
                          condition=models.Q(status__in=ACTIVE_STATUSES)),
             models.Index(fields=["connector", "object_type", "-created_at"], name="syncrecord_source_idx"),
+            # Plain btree indexes, declared here rather than with db_index/unique on the fields, which on
+            # PostgreSQL add a second `varchar_pattern_ops` index per text column for LIKE 'x%' that nothing
+            # runs. Every claim and every delivery rewrites a record's index entries (status is indexed, so no
+            # HOT update): 19 indexes became 13 (docs/PIPELINE.md, "Where the time goes").
+            models.Index(fields=["flow"], name="syncrecord_flow_idx"),
+            models.Index(fields=["object_type"], name="syncrecord_object_type_idx"),
+            models.Index(fields=["external_id"], name="syncrecord_external_id_idx"),
+            models.Index(fields=["correlation_id"], name="syncrecord_correlation_idx"),
         ]
+        constraints = [models.UniqueConstraint(fields=["idempotency_key"], name="syncrecord_idempotency_key_unique")]
 
     def __str__(self) -> str:
         return f"{self.flow} {self.external_id or self.pk}"
@@ -68,7 +78,8 @@ class SyncRecord(TimeStampedModel):
 class SyncAttempt(models.Model):
     """One try at processing a record. History is never rewritten: a replay is a new attempt."""
 
-    record = models.ForeignKey(SyncRecord, on_delete=models.CASCADE, related_name="attempts")
+    record = models.ForeignKey(SyncRecord, on_delete=models.CASCADE, related_name="attempts",
+                               db_index=False)  # attempt_unique_number (record, number) leads with it
     number = models.PositiveIntegerField()
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
