@@ -58,6 +58,17 @@ def bulk_form(action: Action, data=None):
     return action_form(action, data, users=resolvers())
 
 
+def bulk_forms_for(*, user, resolver_choices: list[tuple[int, str]]) -> dict:
+    """The list page's empty bulk forms for the actions the user may run. The assign form lists
+    `resolver_choices` (selectors.list_options, cached) instead of querying the users on every page; a
+    submitted form is still validated against the live query (bulk_start)."""
+    forms = {name: bulk_form(action) for name, action in BULK_ACTIONS.items() if can(user, action.capability)}
+    if "assign" in forms:
+        owner = forms["assign"].fields["owner"]
+        owner.widget.choices = [("", owner.empty_label), *resolver_choices]
+    return forms
+
+
 def _bulk_action(name: str) -> Action:
     action = BULK_ACTIONS.get(name)
     if action is None:

@@ -14,7 +14,7 @@ def exception_row(request, pk: int):
     but does not belong on that page (the page removes it if shown), 404 outside the user's scope."""
     case = list_queryset(request).filter(pk=pk).first()
     if case is not None:
-        return render(request, "workbench/_row.html", {"case": case})
+        return render(request, "workbench/_row.html", {"cases": [case]})
     if exception_queryset(user=request.user).filter(pk=pk).exists():
         return HttpResponse(status=204)
     raise Http404("No such exception")

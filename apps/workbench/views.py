@@ -16,13 +16,13 @@ from apps.exceptions.filtersets import ExceptionFilterSet
 from apps.exceptions.models import ExceptionCase
 from apps.exceptions.selectors import exception_get, exception_queryset
 
-from .actions import ACTIONS, BULK_ACTIONS, action_form, action_run
-from .bulk import bulk_form, bulk_start
+from .actions import ACTIONS, action_form, action_run
+from .bulk import bulk_forms_for, bulk_start
 from .export import csv_stream, export_audit, xlsx_file
 from .forms import ReplayForm, ReviewForm, SavedViewForm
 from .listing import AGE_CHOICES, SORTS, bounded_count, facets, fingerprint_groups, list_page, sort_for
 from .models import PayloadEdit
-from .selectors import assignable_users, case_detail, filter_choices, pending_edit_get, saved_views_for
+from .selectors import assignable_users, case_detail, list_options, pending_edit_get, saved_views_for
 from .services import (
     case_replay,
     payload_edit_approve,
@@ -85,9 +85,10 @@ def exception_list(request):
         context["page"] = list_page(filterset.qs, sort=sort, cursor=request.GET.get("after"))
     if request.GET.get("partial") == "rows":
         return render(request, "workbench/_rows.html", context)
-    bulk = {name: bulk_form(action) for name, action in BULK_ACTIONS.items() if can(request.user, action.capability)}
-    context.update({"bulk_forms": bulk, "choices": filter_choices(user=request.user),
-                    "saved_views": saved_views_for(user=request.user), "view_form": SavedViewForm()})
+    options = list_options(user=request.user)
+    context.update({"bulk_forms": bulk_forms_for(user=request.user, resolver_choices=options["resolvers"]),
+                    "choices": options["choices"], "saved_views": saved_views_for(user=request.user),
+                    "view_form": SavedViewForm()})
     return render(request, "workbench/list.html", context)
 
 
