@@ -14,6 +14,15 @@ DUE_SOON = timedelta(hours=4)
 MAX_AGE_HOURS = 24 * 366 * 20  # beyond this a timedelta would overflow; nothing is that old anyway
 
 
+class InFilter(django_filters.MultipleChoiceFilter):
+    """Several values of one column as one `IN (…)`, not django-filter's `a = x OR a = y`: PostgreSQL estimates an
+    OR of equalities and a repeated condition (the SLA state's open statuses) as independent, multiplies them, and
+    at a million rows then undercounts a filter five-fold and picks a bitmap heap scan over the covering index."""
+
+    def filter(self, qs, value):
+        return qs.filter(**{f"{self.field_name}__in": sorted(set(value))}) if value else qs
+
+
 class ExceptionFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search references")
     legal_entity_id = django_filters.NumberFilter()
@@ -29,9 +38,9 @@ class ExceptionFilterSet(django_filters.FilterSet):
     record_type = django_filters.CharFilter()
     # distinct=False: these are columns of the row itself, so no duplicates can arise, and SELECT DISTINCT over
     # a million rows would sort them all and rule out the index-ordered (keyset) read.
-    kind = django_filters.MultipleChoiceFilter(choices=kind_choices(), distinct=False)
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, distinct=False)
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    kind = InFilter(choices=kind_choices(), distinct=False)
+    severity = InFilter(choices=Severity.choices, distinct=False)
+    status = InFilter(choices=Status.choices, distinct=False)
     fingerprint = django_filters.CharFilter()
     correlation_id = django_filters.CharFilter()
     sla = django_filters.ChoiceFilter(choices=SLA_STATES, method="sla_state", label="SLA state")
@@ -48,7 +57,10 @@ class ExceptionFilterSet(django_filters.FilterSet):
 
     def sla_state(self, queryset, name, value):
         now = timezone.now()
-        open_q = Q(status__in=OPEN_STATUSES)
+        # Only open cases have an SLA state; said once when the status filter already keeps to open cases (a
+        # repeated condition skews PostgreSQL's row estimate, see InFilter).
+        statuses = set(self.form.cleaned_data.get("status") or ())
+        open_q = Q() if statuses and statuses <= set(OPEN_STATUSES) else Q(status__in=OPEN_STATUSES)
         if value == "breached":
             return queryset.filter(open_q, sla_due_at__lt=now)
         if value == "due_soon":
