@@ -73,6 +73,26 @@ def test_kind_record_type_owner_unassigned_age_and_sla_filters(client_for, contr
     assert _ids(client.get("/workbench/", {"q": "pay-1"})) == [later.pk]
 
 
+def test_several_values_and_the_sla_state_filter_once_each(client_for, controller, entity_de):
+    """Several statuses (kinds, severities) are one IN (…), and an SLA state over open cases does not repeat the
+    open statuses: PostgreSQL multiplies repeated conditions, underestimates the matches and plans the list's
+    count as a bitmap heap scan of thousands of pages (docs/PERFORMANCE.md, "Open-exception tally …")."""
+    late = make_case(entity_de, "JE-LATE")
+    ExceptionCase.objects.filter(pk=late.pk).update(sla_due_at=timezone.now() - timedelta(hours=1))
+    done = make_case(entity_de, "JE-DONE")
+    ExceptionCase.objects.filter(pk=done.pk).update(status="resolved", sla_due_at=timezone.now() - timedelta(hours=1))
+    client = client_for(controller)
+
+    breached = client.get("/workbench/", {"sla": "breached"})
+    where = str(breached.context["filter"].qs.query).split(" WHERE ", 1)[1]
+    assert _ids(breached) == [late.pk]
+    assert where.count('"status"') == 1
+    assert '"status" IN (open, assigned)' in where.replace("'", "")
+    # With a closed status chosen, the SLA state still keeps to open cases (a resolved case has no SLA state).
+    assert _ids(client.get("/workbench/", {"sla": "breached", "status": ["open", "resolved"]})) == [late.pk]
+    assert set(_ids(client.get("/workbench/", {"status": ["open", "resolved"]}))) == {late.pk, done.pk}
+
+
 def test_every_foreign_key_of_an_exception_has_a_filter():
     fks = {f.name for f in ExceptionCase._meta.get_fields() if f.many_to_one}
     assert {f"{name}_id" for name in fks} <= set(ExceptionFilterSet.base_filters)
