@@ -205,6 +205,11 @@ class ReconciliationMatch(models.Model):
     def __str__(self) -> str:
         return f"match #{self.pk} {self.rule} ({self.status})"
 
+    def sides(self) -> list[ReconciliationMatchItem]:
+        """The match's items one side each: its lines, then its payments (uses prefetched items)."""
+        sides = [side for item in self.items.all() for side in item.sides()]
+        return [s for s in sides if s.statement_line_id] + [s for s in sides if s.payment_id]
+
     @property
     def compared_fields(self) -> str:
         """The fields the rule compared, in words."""
@@ -221,8 +226,10 @@ class ReconciliationMatch(models.Model):
 
 
 class ReconciliationMatchItem(models.Model):
-    """One side of a match: a statement line or a payment. ``is_active`` items hold their line or
-    payment, and the partial unique constraints make sure each is held by one match at most."""
+    """One side of a match: a statement line or a payment; or both, for a one-to-one match found by end-to-end id
+    (same id, account, currency and amount: the one ``amount`` is both sides'), so that the millions of such matches
+    a bulk run writes cost one item row each, not two. ``is_active`` items hold their line and/or payment, and the
+    partial unique constraints make sure each is held by one match at most. Read the sides with ``sides()``."""
 
     match = models.ForeignKey(ReconciliationMatch, on_delete=models.CASCADE, related_name="items")
     # Each item holds one side only, so their indexes are partial (Meta): half the entries, none of them NULL.
@@ -237,9 +244,8 @@ class ReconciliationMatchItem(models.Model):
         ordering = ["match", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(statement_line__isnull=False, payment__isnull=True)
-                           | models.Q(statement_line__isnull=True, payment__isnull=False)),
-                name="recmatchitem_one_side"),
+                condition=models.Q(statement_line__isnull=False) | models.Q(payment__isnull=False),
+                name="recmatchitem_a_side"),
             # A line and a payment are matched once at most (also the engine's "still open?" lookups).
             models.UniqueConstraint(fields=["statement_line"],
                                     condition=models.Q(is_active=True, statement_line__isnull=False),
@@ -256,5 +262,20 @@ class ReconciliationMatchItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        side = f"line {self.statement_line_id}" if self.statement_line_id else f"payment {self.payment_id}"
-        return f"match {self.match_id}: {side}"
+        sides = [f"line {self.statement_line_id}" if self.statement_line_id else "",
+                 f"payment {self.payment_id}" if self.payment_id else ""]
+        return f"match {self.match_id}: {' and '.join(filter(None, sides))}"
+
+    def sides(self) -> list[ReconciliationMatchItem]:
+        """This item as one item per side (unsaved copies for an item holding both; the payment stays loaded)."""
+        if not (self.statement_line_id and self.payment_id):
+            return [self]
+        line = ReconciliationMatchItem(id=self.id, match_id=self.match_id, statement_line_id=self.statement_line_id,
+                                       amount=self.amount, is_active=self.is_active)
+        if "statement_line" in self._state.fields_cache:
+            line.statement_line = self.statement_line
+        payment = ReconciliationMatchItem(id=self.id, match_id=self.match_id, payment_id=self.payment_id,
+                                          amount=self.amount, is_active=self.is_active)
+        if "payment" in self._state.fields_cache:
+            payment.payment = self.payment
+        return [line, payment]

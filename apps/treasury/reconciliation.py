@@ -828,6 +828,11 @@ def _store(decisions: list[_Decision], result: RunResult, actor) -> None:
     items = []
     for match, decision in zip(matches, fresh, strict=True):
         active = decision.status == MatchStatus.ACTIVE
+        if _one_item(decision):
+            line, payment = decision.lines[0], decision.payments[0]
+            items.append(ReconciliationMatchItem(match=match, statement_line_id=line.id, payment_id=payment.id,
+                                                 amount=line.amount, is_active=True))
+            continue
         items += [ReconciliationMatchItem(match=match, statement_line_id=line.id, amount=line.amount, is_active=active)
                   for line in decision.lines]
         items += [ReconciliationMatchItem(match=match, payment_id=p.id, amount=p.amount, is_active=active)
@@ -848,6 +853,13 @@ def _store(decisions: list[_Decision], result: RunResult, actor) -> None:
                      after={"at": now, "matched_lines": len(matched_lines), "ambiguous_lines": len(ambiguous_lines),
                             "matches": [m.pk for m in matches if m.status == MatchStatus.ACTIVE][:1000],
                             "proposed": sum(m.status == MatchStatus.PROPOSED for m in matches)})
+
+
+def _one_item(decision: _Decision) -> bool:
+    """A match by end-to-end id holds its line and its payment on one item (``ReconciliationMatchItem``), as the
+    set-based engine writes it."""
+    return (decision.rule == MatchRule.END_TO_END_ID and decision.status == MatchStatus.ACTIVE
+            and len(decision.lines) == 1 and len(decision.payments) == 1)
 
 
 def _update_lines(ids: set[int], status: str) -> None:

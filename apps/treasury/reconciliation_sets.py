@@ -150,15 +150,15 @@ _E2E_REASON = """jsonb_build_object(
     'line_counterparty', COALESCE(NULLIF({line_name}, ''), NULLIF({line_account}, '')), 'creditor', {creditor},
     'creditor_account', COALESCE(NULLIF({iban}, ''), NULLIF({number}, '')))"""
 
-# The unambiguous pairs (those with a match id) written: matches, their two items each, the lines' status.
+# The unambiguous pairs (those with a match id) written: matches, their one item each, the lines' status.
 _E2E_WRITE = [
     ("matches", """INSERT INTO {match} (id, legal_entity_id, bank_account_id, rule, status, reason, currency,
                                         line_total, payment_total, created_at, created_by_id, note)
        SELECT match_id, legal_entity_id, bank_account_id, %(rule1)s, %(active)s, {reason}, currency, amount,
               payment_amount, %(now)s, %(actor)s, '' FROM recon_e2e WHERE match_id IS NOT NULL"""),
+    # One item holds both sides (same amount): one row, four index entries and one foreign-key check less per pair.
     ("items", """INSERT INTO {item} (match_id, statement_line_id, payment_id, amount, is_active)
-       SELECT match_id, line_id, NULL, amount, TRUE FROM recon_e2e WHERE match_id IS NOT NULL
-       UNION ALL SELECT match_id, NULL, payment_id, payment_amount, TRUE FROM recon_e2e WHERE match_id IS NOT NULL"""),
+       SELECT match_id, line_id, payment_id, amount, TRUE FROM recon_e2e WHERE match_id IS NOT NULL"""),
     ("lines", """UPDATE {line} l SET reconciliation_status = %(matched)s FROM recon_e2e e
                  WHERE l.id = e.line_id AND e.match_id IS NOT NULL"""),
 ]

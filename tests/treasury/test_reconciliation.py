@@ -70,6 +70,10 @@ def test_end_to_end_id_rule(entity_de, account, suppliers):
     assert (match.rule, match.bank_account, match.legal_entity, match.line_total, match.payment_total) == (
         MatchRule.END_TO_END_ID, account, entity_de, Decimal("1190.00"), Decimal("1190.00"))
     assert _held_by(match) == ([line.pk], ["E2E-1"])
+    [item] = match.items.all()  # one item holds both sides of a match by end-to-end id
+    assert (item.statement_line_id, item.payment.end_to_end_id, item.amount) == (line.pk, "E2E-1", Decimal("1190.00"))
+    assert [(side.statement_line_id, side.payment_id) for side in match.sides()] == [(line.pk, None),
+                                                                                      (None, item.payment_id)]
     assert match.reason["compared"] == ["end_to_end_id", "bank_account", "currency", "amount"]
     assert (match.reason["end_to_end_id"], match.reason["amount"], match.reason["line"]) == ("E2E-1", "1190.00",
                                                                                             line.pk)

@@ -214,6 +214,9 @@ def test_the_api_lists_and_details_statements_with_reasons(client_for, controlle
     assert first["reconciliation_status"] == "matched"
     assert first["matches"][0]["rule"] == MatchRule.END_TO_END_ID
     assert first["matches"][0]["reason"]["end_to_end_id"] == "E2E-1"
+    # The match by end-to-end id holds both sides on one item; the API lists a line and a payment, as for any match.
+    assert [(i["statement_line"] == first["id"], i["payment"] is not None, i["end_to_end_id"])
+            for i in first["matches"][0]["items"]] == [(True, False, None), (False, True, "E2E-1")]
     assert [m["status"] for m in detail["lines"][1]["matches"]] == ["proposed", "proposed"]
     assert client_for(outsider).get(f"/api/v1/statements/{reconciled.pk}/").status_code == 404
 

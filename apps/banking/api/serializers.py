@@ -51,7 +51,7 @@ class ReconciliationMatchSerializer(serializers.Serializer):
     currency = serializers.CharField()
     line_total = serializers.DecimalField(max_digits=19, decimal_places=4)
     payment_total = serializers.DecimalField(max_digits=19, decimal_places=4)
-    items = MatchItemSerializer(many=True, source="items.all")
+    items = MatchItemSerializer(many=True, source="sides")  # one entry per line and per payment
     decided_by = serializers.CharField(source="decided_by.username", allow_null=True, default=None)
     decided_at = serializers.DateTimeField(allow_null=True)
     note = serializers.CharField()
