@@ -20,6 +20,10 @@ from finsync.embedded import free_port
 N = int(os.environ.get("FINSYNC_BENCH_E2E_RECORDS", "20000"))
 NOOP_TASKS = int(os.environ.get("FINSYNC_BENCH_NOOP_TASKS", "20000"))
 BATCH = 1000
+# Pool processes of the one worker: twice the cores, as the worker's default (settings: FINSYNC_WORKER_CONCURRENCY).
+# A chunk's task waits on PostgreSQL and on the ERP's answer; with one process per core those waits left the
+# cores idle (20,000 records: 1,319 records/s with 2, 2,487 with 3, 3,194 with 4; docs/PERFORMANCE.md).
+CONCURRENCY = int(os.environ.get("FINSYNC_BENCH_WORKER_CONCURRENCY") or 2 * (os.cpu_count() or 1))
 
 
 
@@ -220,7 +224,7 @@ def main() -> None:
     broker.flushdb()
     web = sandbox_server(port, env)
     worker_argv = [sys.executable, "-m", "celery", "-A", "finsync", "worker", "--loglevel", "WARNING",
-                   "--concurrency", str(os.cpu_count() or 2), "--without-gossip", "--without-mingle"]
+                   "--concurrency", str(CONCURRENCY), "--without-gossip", "--without-mingle"]
     try:
         # 1. Celery's ceiling: no-op tasks queued first, then drained by the same kind of worker.
         for _ in range(NOOP_TASKS):
@@ -263,7 +267,7 @@ def main() -> None:
         _stop(web)
     result = {"vendor": connection.vendor, "records": N, "receive_records_per_s": N / received,
               "e2e_records_per_s": N / elapsed, "noop_tasks": NOOP_TASKS, "noop_tasks_per_s": noop_left / noop_seconds,
-              "not_delivered": failed, "worker_concurrency": os.cpu_count() or 2,
+              "not_delivered": failed, "worker_concurrency": CONCURRENCY,
               "load_average": round(os.getloadavg()[0], 1),  # a shared machine: say how busy it was
               "cpu_ms_per_record": round(cpu * 1000 / N, 3),
               # the same per part, and PostgreSQL's backends for the bench's database and the Redis server (neither

@@ -6,6 +6,7 @@ starts an embedded Redis (finsync/embedded.py). The same code paths serve both.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -154,6 +155,10 @@ CELERY_RESULT_EXPIRES = timedelta(hours=6)
 CELERY_TASK_ACKS_LATE = True  # a task is acknowledged only once it finished: a killed worker re-delivers
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long tasks: do not hoard messages another worker could run
+# Pool processes per worker (`--concurrency` overrides): twice the cores. A chunk's task spends much of its time
+# waiting for PostgreSQL and the target's answer; one process per core left the cores idle meanwhile
+# (docs/PERFORMANCE.md, "End-to-end pipeline").
+CELERY_WORKER_CONCURRENCY = env_int("FINSYNC_WORKER_CONCURRENCY", 2 * (os.cpu_count() or 1))
 CELERY_TASK_TIME_LIMIT = env_int("FINSYNC_TASK_TIME_LIMIT", 600)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 # Celery's Django fixup closes every database connection before and after each task unless this is set, so each
