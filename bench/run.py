@@ -43,8 +43,9 @@ def e2e_section() -> str:
         f"+ Redis; the sandbox is served by gunicorn (2 sync workers) on the same machine. Celery's no-op rate: "
         f"{r['noop_tasks']:,} tasks queued, then drained by the same worker command in the same run, timed from the "
         "moment the worker answers a ping (its boot is not counted). CPU per record: user + system time of the "
-        "receiving process, the worker and the sandbox server during the end-to-end part (PostgreSQL's and Redis's "
-        "not included). Where the time goes: `python -m bench.profile_pipeline`.",
+        "receiving process, the worker and the sandbox server during the end-to-end part; PostgreSQL's backends for "
+        "the bench's database and the Redis server are given separately. Where the time goes, before → after each "
+        "change and the CPU budget of the 3,000 records/s aim: docs/PIPELINE.md, \"Where the time goes\".",
         "",
         "| figure | value |",
         "|---|---:|",
