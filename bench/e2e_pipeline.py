@@ -212,6 +212,7 @@ def main() -> None:
     from django.db import connection
 
     from apps.common.tasks import noop
+    from apps.sandbox.selectors import erp_stats
     from apps.sync.choices import ACTIVE_STATUSES
     from apps.sync.models import SyncRecord
     from apps.sync.services import records_receive
@@ -263,11 +264,13 @@ def main() -> None:
         _stop(beat)
         _stop(worker)
         failed = SyncRecord.objects.exclude(status="delivered").count()
+        erp = erp_stats()  # the real effect: postings the ERP holds, repeats it refused
     finally:
         _stop(web)
     result = {"vendor": connection.vendor, "records": N, "receive_records_per_s": N / received,
               "e2e_records_per_s": N / elapsed, "noop_tasks": NOOP_TASKS, "noop_tasks_per_s": noop_left / noop_seconds,
               "not_delivered": failed, "worker_concurrency": CONCURRENCY,
+              "erp_postings": erp["postings"], "erp_duplicates_refused": erp["duplicates_refused"],
               "load_average": round(os.getloadavg()[0], 1),  # a shared machine: say how busy it was
               "cpu_ms_per_record": round(cpu * 1000 / N, 3),
               # the same per part, and PostgreSQL's backends for the bench's database and the Redis server (neither

@@ -60,6 +60,9 @@ def e2e_section() -> str:
         f"{r.get('cpu_ms_per_record_by_part', {}).get('postgres', '—')} |",
         f"| Redis CPU ms per record (the whole server) | {r.get('cpu_ms_per_record_by_part', {}).get('redis', '—')} |",
         f"| records not delivered | {r['not_delivered']} |",
+        f"| postings held by the ERP sandbox (each record exactly once: {r['records']:,}) | "
+        f"{r['erp_postings']:,} |",
+        f"| repeats the ERP sandbox refused (idempotency key seen before) | {r['erp_duplicates_refused']} |",
         f"| load average (1 min) at the end of the run, 2 cores | {r.get('load_average', '—')} |",
         "",
     ]) + "\n"

@@ -3,6 +3,8 @@
 import django_filters
 from django.db.models import Q
 
+from apps.common.filters import InFilter
+
 from .choices import Classification, InterfaceKind
 from .models import CatalogEntry
 
@@ -10,7 +12,7 @@ from .models import CatalogEntry
 class CatalogEntryFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     kind = django_filters.ChoiceFilter(choices=InterfaceKind.choices)
-    classification = django_filters.MultipleChoiceFilter(choices=Classification.choices)
+    classification = InFilter(choices=Classification.choices)
     owning_domain = django_filters.CharFilter()
     owning_team = django_filters.CharFilter()
     connector_id = django_filters.NumberFilter()

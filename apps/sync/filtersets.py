@@ -3,6 +3,8 @@
 import django_filters
 from django.db.models import Q
 
+from apps.common.filters import InFilter
+
 from .choices import RecordStatus
 from .models import SyncRecord
 
@@ -10,7 +12,7 @@ from .models import SyncRecord
 class SyncRecordFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     correlation_id = django_filters.CharFilter()
-    status = django_filters.MultipleChoiceFilter(choices=RecordStatus.choices)
+    status = InFilter(choices=RecordStatus.choices)
     connector_id = django_filters.NumberFilter()
     connector = django_filters.CharFilter(field_name="connector__code")
     source_system = django_filters.CharFilter(field_name="connector__system__code")

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from apps.access.roles import Capability
 from apps.common.api import capability
 from apps.common.http import client_ip
+from apps.common.pagination import BoundedCountPagination
 from apps.connectors.models import Connector
 from apps.sync.filtersets import SyncRecordFilterSet
 from apps.sync.inbound import inbound_event_receive
@@ -27,6 +28,7 @@ class SyncRecordViewSet(viewsets.ReadOnlyModelViewSet):
     """Records received and delivered, with their attempts. Filter by correlation id, status, source, dates."""
 
     filterset_class = SyncRecordFilterSet
+    pagination_class = BoundedCountPagination
 
     def get_queryset(self):
         return record_queryset(user=self.request.user).order_by("-id")
