@@ -13,7 +13,7 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
 
 
 class BoundedCountPagination(BoundedLimitOffsetPagination):
-    """For tables of millions of rows (sync records): the count stops FINSYNC_API_COUNT_AHEAD rows past the offset.
+    """Lists of tables of millions of rows (sync records, exceptions): counting stops at an offset-relative bound.
 
     An exact COUNT(*) of 9,000,000 delivered records takes seconds whatever the index; a client paging through
     needs to know only whether more rows follow. `count` is exact when `count_exact` is true, else a lower bound
@@ -21,7 +21,8 @@ class BoundedCountPagination(BoundedLimitOffsetPagination):
 
     def get_count(self, queryset):
         # DRF counts before it reads the offset, so read it here
-        bound = self.get_offset(self.request) + settings.FINSYNC_API_COUNT_AHEAD
+        # (clamped: a hostile ?offset=2**63 must not reach LIMIT, which is a bigint)
+        bound = min(self.get_offset(self.request) + settings.FINSYNC_API_COUNT_AHEAD, 2**62)
         counted = queryset.order_by().values("pk")[: bound + 1].count()
         self.count_exact = counted <= bound
         return min(counted, bound)

