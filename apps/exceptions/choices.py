@@ -69,6 +69,7 @@ KINDS: dict[str, Kind] = {k.code: k for k in [
     Kind("journal.unknown_account", "Unknown or inactive account or cost center", Severity.MEDIUM),
     Kind("journal.intercompany", "Intercompany legs do not balance", Severity.HIGH),
     Kind("supplier.duplicate", "Possible duplicate supplier", Severity.MEDIUM),
+    Kind("supplier.master_data", "Supplier master data invalid", Severity.MEDIUM),
     Kind("supplier.bank_change", "Supplier bank account changed", Severity.CRITICAL),
     Kind("invoice.duplicate", "Possible duplicate invoice", Severity.HIGH),
     Kind("invoice.match", "Invoice does not match PO / receipt", Severity.MEDIUM),

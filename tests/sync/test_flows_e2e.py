@@ -256,10 +256,10 @@ def test_supplier_onboarding_checks_stores_crosswalks_and_creates_the_erp_suppli
     assert candidates[1:] in ([], [{"id": siemens.pk, "number": "S1001", "name": "Siemens AG", "tax_id": good_vat,
                                     "matched_on": ["name"]}])
     assert not inbound[2].children.exists()
-    invalid = ExceptionCase.objects.filter(kind="validation.schema")
+    invalid = ExceptionCase.objects.filter(kind="supplier.master_data")
     assert set(invalid.values_list("sync_record_id", flat=True)) == {inbound[cid].pk for cid in bad_data}
     assert "Invalid IBAN" in invalid.get(sync_record=inbound[3]).message
-    assert _exception_kinds() == {"supplier.duplicate": 1 + len(held), "validation.schema": len(bad_data)}
+    assert _exception_kinds() == {"supplier.duplicate": 1 + len(held), "supplier.master_data": len(bad_data)}
     for cid in held:
         pair = next(p for p in variant_pairs if cid in p)
         first = next(c for c in pair if c != cid)

@@ -118,7 +118,7 @@ def supplier_checks(canonical: dict, *, entity: LegalEntity, screen: bool = True
         except ValidationError as exc:
             problems.append(exc.messages[0])
     if problems:
-        raise LocalRejection("validation.schema", f"Supplier {canonical['name']} ({canonical['number']}) cannot be "
+        raise LocalRejection("supplier.master_data", f"Supplier {canonical['name']} ({canonical['number']}) cannot be "
                              f"onboarded: {'; '.join(problems)}.", dimensions={"legal_entity": entity},
                              details={"problems": problems})
     candidates = duplicate_candidates(entity=entity, clean=clean) if screen else []
