@@ -92,7 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     cookie = _session_cookie()
     script = Path("/tmp/finsync-wrk-p95.lua")
     script.write_text(LUA)
-    env = dict(os.environ, FINSYNC_LOG_LEVEL="WARNING", DEBUG="0", FINSYNC_SANDBOX="0")
+    # One user at full speed: the per-user API rate limit (1,200/min) would answer most requests with 429 and
+    # measure the throttle, not the serving layout.
+    env = dict(os.environ, FINSYNC_LOG_LEVEL="WARNING", DEBUG="0", FINSYNC_SANDBOX="0",
+               FINSYNC_THROTTLE_USER="100000000/min")
     results = []
     for layout, command in _layouts(free_port(), args.workers).items():
         port = command[command.index("--port") + 1] if "--port" in command else command[
