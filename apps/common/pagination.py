@@ -3,6 +3,8 @@
 from django.conf import settings
 from rest_framework.pagination import LimitOffsetPagination
 
+from .counting import bounded_count
+
 MAX_PAGE_SIZE = 500
 
 
@@ -23,9 +25,9 @@ class BoundedCountPagination(BoundedLimitOffsetPagination):
         # DRF counts before it reads the offset, so read it here
         # (clamped: a hostile ?offset=2**63 must not reach LIMIT, which is a bigint)
         bound = min(self.get_offset(self.request) + settings.FINSYNC_API_COUNT_AHEAD, 2**62)
-        counted = queryset.order_by().values("pk")[: bound + 1].count()
-        self.count_exact = counted <= bound
-        return min(counted, bound)
+        counted = bounded_count(queryset, bound)
+        self.count_exact = not counted.capped
+        return counted.value
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)

@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
+from apps.common.counting import bounded_count
 from apps.exceptions.choices import OPEN_STATUSES, Severity, Status
 from apps.exceptions.filtersets import DUE_SOON
 
@@ -124,19 +125,6 @@ def list_page(queryset: QuerySet, *, sort: Sort, cursor: str | None, size: int =
                     is_first=position is None)
 
 
-@dataclass(frozen=True)
-class BoundedCount:
-    value: int
-    capped: bool  # the true count is larger than `value`
-
-
-def bounded_count(queryset: QuerySet, cap: int | None = None) -> BoundedCount:
-    """Count up to `cap` (SELECT COUNT(*) FROM (… LIMIT cap+1)): exact when small, "10,000+" when huge."""
-    cap = cap or COUNT_CAP
-    found = queryset.order_by()[:cap + 1].count()
-    return BoundedCount(min(found, cap), found > cap)
-
-
 SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW]
 
 
@@ -171,7 +159,7 @@ def facets(queryset: QuerySet) -> dict[str, list[FacetValue]] | None:
     """Counts of the current result by the dimensions people narrow by, each value a link that narrows; None
     when more than COUNT_CAP exceptions match (counting a million rows seven ways takes seconds: the page
     asks to narrow the filter first instead)."""
-    if bounded_count(queryset).capped:
+    if bounded_count(queryset, COUNT_CAP).capped:
         return None
     now = timezone.now()
     open_cases = queryset.filter(status__in=OPEN_STATUSES)

@@ -11,6 +11,7 @@ from django.db.models import F, Q, QuerySet
 from apps.access.roles import ACCESS_MATRIX, Capability
 from apps.access.selectors import entity_ids
 from apps.audit.models import AuditEvent
+from apps.common.counting import bounded_count
 from apps.exceptions.models import ExceptionCase
 from apps.exceptions.selectors import exception_queryset
 from apps.governance.choices import VersionStatus
@@ -76,8 +77,8 @@ def case_detail(*, user, case: ExceptionCase) -> CaseDetail:
     if len(detail.related) < RELATED_LIMIT:
         detail.related_count, detail.related_capped = len(detail.related), False
     else:
-        found = related.order_by()[:RELATED_COUNT_CAP + 1].count()
-        detail.related_count, detail.related_capped = min(found, RELATED_COUNT_CAP), found > RELATED_COUNT_CAP
+        counted = bounded_count(related, RELATED_COUNT_CAP)
+        detail.related_count, detail.related_capped = counted.value, counted.capped
     return detail
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.access.selectors import can
+from apps.common.counting import bounded_count
 from apps.common.errors import DomainError, PermissionDenied
 from apps.common.http import client_ip
 from apps.exceptions.choices import OPEN_STATUSES
@@ -16,11 +17,12 @@ from apps.exceptions.filtersets import ExceptionFilterSet
 from apps.exceptions.models import ExceptionCase
 from apps.exceptions.selectors import exception_get, exception_queryset
 
+from . import listing
 from .actions import ACTIONS, action_form, action_run
 from .bulk import bulk_forms_for, bulk_start
 from .export import csv_stream, export_audit, xlsx_file
 from .forms import ReplayForm, ReviewForm, SavedViewForm
-from .listing import AGE_CHOICES, SORTS, bounded_count, facets, fingerprint_groups, list_page, sort_for
+from .listing import AGE_CHOICES, SORTS, facets, fingerprint_groups, list_page, sort_for
 from .models import PayloadEdit
 from .selectors import assignable_users, case_detail, list_options, pending_edit_get, saved_views_for
 from .services import (
@@ -76,7 +78,8 @@ def exception_list(request):
     sort_key, sort = sort_for(request.GET.get("sort"))
     query = filters_query(request)
     context = {"filter": filterset, "query": query, "sort_key": sort_key, "sorts": SORTS, "age_choices": AGE_CHOICES,
-               "count": bounded_count(filterset.qs), "grouped": request.GET.get("group") == "fingerprint"}
+               "count": bounded_count(filterset.qs, listing.COUNT_CAP),
+               "grouped": request.GET.get("group") == "fingerprint"}
     if context["grouped"]:
         gpage = int(request.GET["gpage"]) if request.GET.get("gpage", "").isdigit() else 1
         context["groups"], context["more_groups"] = fingerprint_groups(filterset.qs, page=gpage)

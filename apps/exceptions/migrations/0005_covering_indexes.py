@@ -4,7 +4,7 @@ million exceptions (measured in docs/PERFORMANCE.md, "Workbench at 1,000,000 exc
 - `exception_open_cover_idx`: open cases in the list's default order (last_seen DESC NULLS LAST, id DESC) carrying
   every column the list filters and the dashboards group by. It serves `listing.list_page`'s id query (an
   index-only walk that skips non-matching cases without reading the table: old cases, a rare kind, a supplier),
-  `listing.bounded_count`, and the dashboard widgets exceptions-by-entity-kind and exceptions-by-age
+  `common.counting.bounded_count`, and the dashboard widgets exceptions-by-entity-kind and exceptions-by-age
   (index-only scans grouped in memory instead of reading ~66,000 table pages).
 - `exception_fingerprint_recent_idx`: the detail page's "related exceptions with the same fingerprint", newest
   first, with the legal entity for scoping: ten rows and a bounded count from the index of that group only.

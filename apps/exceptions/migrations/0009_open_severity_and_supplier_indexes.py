@@ -1,4 +1,4 @@
-"""PostgreSQL-only: two small partial indexes for the workbench list's bounded count (listing.bounded_count) under
+"""PostgreSQL-only: two small partial indexes for the workbench list's bounded count (common.counting.bounded_count) under
 a filter that matches a few per cent of the open cases (measured in docs/PERFORMANCE.md, "Open-exception tally").
 
 Counting up to 10,001 "critical" cases walked the covering index through ~166,000 open cases (100 ms at a million
